@@ -1,0 +1,82 @@
+// Every way Airlock refuses bad data: one error class, a stable code per failure, and the one
+// table that maps each code to an HTTP status and a CLI exit code (docs/ERRORS.md lists them).
+
+export const ERROR_CODES = {
+  // Typed codes and binary framing (docs/FORMATS.md §2)
+  CODE_EMPTY: { http: 400, exit: 3 },
+  CODE_TOO_LONG: { http: 400, exit: 3 },
+  CODE_MALFORMED: { http: 400, exit: 3 },
+  CODE_GROUP_MISTYPED: { http: 400, exit: 3 },
+  CODE_WRONG_KIND: { http: 400, exit: 3 },
+  FORMAT_UNSUPPORTED_VERSION: { http: 400, exit: 3 },
+  FORMAT_INVALID: { http: 400, exit: 3 },
+  // Signatures and keys
+  SIGNATURE_INVALID: { http: 400, exit: 4 },
+  KEY_UNKNOWN: { http: 400, exit: 4 },
+  CERTIFICATE_UNKNOWN: { http: 400, exit: 4 },
+  CERTIFICATE_EXPIRED: { http: 400, exit: 4 },
+  CERTIFICATE_SCOPE: { http: 403, exit: 4 },
+  // Licenses
+  LICENSE_EXPIRED: { http: 403, exit: 5 },
+  LICENSE_NOT_YET_VALID: { http: 403, exit: 5 },
+  PRODUCT_MISMATCH: { http: 403, exit: 5 },
+  FEATURE_MISSING: { http: 403, exit: 5 },
+  FINGERPRINT_MISMATCH: { http: 403, exit: 5 },
+  USER_MISMATCH: { http: 403, exit: 5 },
+  REVOKED: { http: 403, exit: 5 },
+  // The client's activation flow
+  NOT_ACTIVATED: { http: 409, exit: 6 },
+  NO_PENDING_CHALLENGE: { http: 409, exit: 6 },
+  RESPONSE_WRONG_CHALLENGE: { http: 400, exit: 6 },
+  RESPONSE_STALE: { http: 400, exit: 6 },
+  LEASE_EXPIRED: { http: 403, exit: 6 },
+  CLOCK_ROLLBACK: { http: 403, exit: 6 },
+  BUNDLE_ROLLBACK: { http: 409, exit: 6 },
+  BUNDLE_BASE_MISMATCH: { http: 409, exit: 6 },
+  BUNDLE_NOT_YET_VALID: { http: 400, exit: 6 },
+  DEACTIVATION_INVALID: { http: 400, exit: 6 },
+  // Local files and environment
+  STORE_UNREADABLE: { http: 500, exit: 7 },
+  STORE_FOREIGN: { http: 403, exit: 7 },
+  TRUST_INVALID: { http: 400, exit: 7 },
+  KEY_FILE_INVALID: { http: 500, exit: 7 },
+  PASSPHRASE_REQUIRED: { http: 500, exit: 7 },
+  PASSPHRASE_WRONG: { http: 500, exit: 7 },
+  FILE_NOT_FOUND: { http: 404, exit: 7 },
+  FILE_EXISTS: { http: 409, exit: 7 },
+  // Command line
+  USAGE: { http: 400, exit: 2 },
+  INTERNAL: { http: 500, exit: 1 },
+} as const satisfies Record<string, { http: number; exit: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A refusal caused by data (a mistyped code, a forged response, an expired license). */
+export class AirlockError extends Error {
+  override readonly name = 'AirlockError';
+  readonly code: ErrorCode;
+  /** Extra facts for callers and JSON output (e.g. the mistyped group's number). */
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, string | number | boolean> = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isAirlockError(value: unknown): value is AirlockError {
+  return value instanceof AirlockError;
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].http;
+}
+
+export function exitCodeOf(code: ErrorCode): number {
+  return ERROR_CODES[code].exit;
+}
