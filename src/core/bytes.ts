@@ -101,11 +101,13 @@ export class ByteWriter {
 
 export class ByteReader {
   private offset = 0;
+  private readonly data: Uint8Array;
+  private readonly what: string;
 
-  constructor(
-    private readonly data: Uint8Array,
-    private readonly what: string,
-  ) {}
+  constructor(data: Uint8Array, what: string) {
+    this.data = data;
+    this.what = what;
+  }
 
   get position(): number {
     return this.offset;
