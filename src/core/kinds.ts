@@ -1,7 +1,7 @@
 // The first byte of every artefact (docs/FORMATS.md §3.1): the top 5 bits are the Base32 value of
 // the letter the code starts with, the low 3 bits its format version.
 
-import { ALPHABET } from './typed-code.ts';
+import { ALPHABET } from './alphabet.ts';
 import { AirlockError } from './errors.ts';
 
 export const KINDS = {

@@ -3,9 +3,11 @@
 // characters are forgiven here, at the typing edge, and nowhere else.
 
 import { base32crockford } from '@scure/base';
+import { ALPHABET } from './alphabet.ts';
 import { AirlockError } from './errors.ts';
+import { expectKind, type KindLetter } from './kinds.ts';
 
-export const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export { ALPHABET };
 export const GROUP_BYTES = 5;
 export const GROUP_DATA_CHARS = 8;
 export const GROUP_CHARS = GROUP_DATA_CHARS + 1;
@@ -71,6 +73,8 @@ export interface TypedLimits {
   readonly what: string;
   readonly minGroups: number;
   readonly maxGroups: number;
+  /** The artefact's first letter and version, checked before the group count. */
+  readonly kind?: { readonly letter: KindLetter; readonly version: number };
 }
 
 function normaliseChar(c: string): string | undefined {
@@ -104,12 +108,6 @@ export function decodeTyped(input: unknown, limits: TypedLimits): Uint8Array {
     ? trimmed.split(/[\s-]+/).filter((g) => g !== '')
     : (trimmed.match(/.{1,9}/gsu) ?? []);
 
-  if (rawGroups.length > limits.maxGroups) {
-    throw new AirlockError(
-      'CODE_TOO_LONG',
-      `This ${limits.what} has ${rawGroups.length} groups; it should have ${describeCount(limits)}.`,
-    );
-  }
   const groups: string[] = [];
   for (const [i, raw] of rawGroups.entries()) {
     let group = '';
@@ -124,6 +122,28 @@ export function decodeTyped(input: unknown, limits: TypedLimits): Uint8Array {
       }
       group += n;
     }
+    groups.push(group);
+  }
+  // A code of another kind is named as such before its length is judged.
+  const first = groups[0]!;
+  if (
+    limits.kind &&
+    first.length === GROUP_CHARS &&
+    checkCharacter(first, 1) === first[GROUP_DATA_CHARS]
+  ) {
+    expectKind(
+      base32crockford.decode(first.slice(0, GROUP_DATA_CHARS)),
+      limits.kind.letter,
+      limits.kind.version,
+    );
+  }
+  if (groups.length > limits.maxGroups) {
+    throw new AirlockError(
+      'CODE_TOO_LONG',
+      `This ${limits.what} has ${groups.length} groups; it should have ${describeCount(limits)}.`,
+    );
+  }
+  for (const [i, group] of groups.entries()) {
     if (group.length !== GROUP_CHARS) {
       throw new AirlockError(
         'CODE_MALFORMED',
@@ -131,7 +151,6 @@ export function decodeTyped(input: unknown, limits: TypedLimits): Uint8Array {
         { group: i + 1 },
       );
     }
-    groups.push(group);
   }
   const mistyped = groups.flatMap((g, i) =>
     checkCharacter(g, i + 1) === g[GROUP_DATA_CHARS] ? [] : [i + 1],
