@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   CERTIFICATE_EXPIRED: { http: 400, exit: 4 },
   CERTIFICATE_SCOPE: { http: 403, exit: 4 },
   // Licenses
+  LICENSE_UNKNOWN: { http: 404, exit: 5 },
   LICENSE_EXPIRED: { http: 403, exit: 5 },
   LICENSE_NOT_YET_VALID: { http: 403, exit: 5 },
   PRODUCT_MISMATCH: { http: 403, exit: 5 },

@@ -1,0 +1,82 @@
+// Step one of an offline activation (DESIGN flow 2): verify the license key locally, then build a
+// challenge that commits to a fresh deactivation secret, and remember it as pending.
+
+import { fromHex, toHex } from '../core/bytes.ts';
+import {
+  type Challenge,
+  challengeTag,
+  challengeText,
+  commitmentOf,
+  encodeChallenge,
+  NONCE_BYTES,
+  SECRET_BYTES,
+} from '../core/formats/challenge.ts';
+import type { LicenseKey } from '../core/formats/license-key.ts';
+import { licenseKeyText } from '../core/formats/license-key.ts';
+import type { ClientContext, RandomBytes } from './context.ts';
+import { type ClientState, EARLIER_CHALLENGES_KEPT, observeTime } from './state.ts';
+import { checkLicense, DEFAULT_LEEWAY_SECONDS, verifyLicenseKey } from './verify-license.ts';
+
+export interface ChallengeResult {
+  readonly state: ClientState;
+  readonly challenge: Challenge;
+  /** The typed form, also what the QR code carries. */
+  readonly text: string;
+  readonly license: LicenseKey;
+}
+
+export function createChallenge(
+  state: ClientState,
+  licenseKey: string,
+  ctx: ClientContext & { readonly random: RandomBytes },
+): ChallengeResult {
+  const leeway = ctx.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS;
+  const observed = observeTime(state, ctx.now, leeway);
+  const license = verifyLicenseKey(licenseKey, {
+    trust: ctx.trust,
+    now: ctx.now,
+    leewaySeconds: leeway,
+    ...(ctx.verifier ? { verifier: ctx.verifier } : {}),
+  });
+  // The machine binding can only be checked once the key has named its product.
+  const fingerprint = ctx.fingerprintFor(license.product);
+  checkLicense(license, { now: ctx.now, leewaySeconds: leeway, fingerprint });
+  const secret = ctx.random(SECRET_BYTES);
+  const nonce = ctx.random(NONCE_BYTES);
+  if (
+    !(secret instanceof Uint8Array) ||
+    secret.length !== SECRET_BYTES ||
+    !(nonce instanceof Uint8Array) ||
+    nonce.length !== NONCE_BYTES
+  ) {
+    throw new TypeError('random(n) must return n random bytes');
+  }
+  const challenge = encodeChallenge({
+    licenseId: license.licenseId,
+    fingerprint,
+    nonce,
+    clientTime: ctx.now,
+    commitment: commitmentOf(secret),
+  });
+  const earlier = observed.pending
+    ? [
+        ...observed.earlierChallengeTags,
+        toHex(challengeTag(fromHex(observed.pending.challenge)!)),
+      ].slice(-EARLIER_CHALLENGES_KEPT)
+    : observed.earlierChallengeTags;
+  return {
+    state: {
+      ...observed,
+      earlierChallengeTags: earlier,
+      pending: {
+        licenseKey: licenseKeyText(license),
+        challenge: toHex(challenge.bytes),
+        secret: toHex(secret),
+        createdAt: ctx.now,
+      },
+    },
+    challenge,
+    text: challengeText(challenge),
+    license,
+  };
+}
