@@ -14,8 +14,8 @@ import { challengeTag, parseChallenge } from '../core/formats/challenge.ts';
 import { decodeLicenseKey, parseLicenseKey } from '../core/formats/license-key.ts';
 import { decodeResponse, verifyResponseSignature } from '../core/formats/response.ts';
 import { openActivation, type OpenedActivation } from './activation.ts';
-import type { ClientContext } from './context.ts';
-import { type ClientState, findRevocation, observeTime } from './state.ts';
+import { assertContext, type ClientContext } from './context.ts';
+import { assertState, type ClientState, findRevocation, observeTime } from './state.ts';
 import { verifyCertificateChain } from './trust.ts';
 import { dateOf, DEFAULT_LEEWAY_SECONDS } from './verify-license.ts';
 
@@ -38,6 +38,8 @@ function knownCertificates(
 }
 
 export function applyResponse(state: ClientState, text: unknown, ctx: ClientContext): ApplyResult {
+  assertState(state);
+  assertContext(ctx);
   const leeway = ctx.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS;
   const verifier = ctx.verifier ?? nobleSuite;
   const decoded = decodeResponse(text);

@@ -16,3 +16,18 @@ export interface ClientContext {
 }
 
 export type RandomBytes = (length: number) => Uint8Array;
+
+/** Throws TypeError for a context a programmer got wrong; bad data is never the cause. */
+export function assertContext(ctx: unknown): asserts ctx is ClientContext {
+  const c = ctx as Partial<ClientContext> | null;
+  if (typeof c !== 'object' || c === null)
+    throw new TypeError('the client context must be an object');
+  if (typeof c.trust !== 'object' || c.trust === null || !Array.isArray(c.trust.roots)) {
+    throw new TypeError('context.trust must come from parseTrust()');
+  }
+  if (typeof c.now !== 'number' || !Number.isInteger(c.now) || c.now < 0 || c.now > 0xffffffff) {
+    throw new TypeError('context.now must be the time in whole Unix seconds');
+  }
+  if (typeof c.fingerprintFor !== 'function')
+    throw new TypeError('context.fingerprintFor must be a function');
+}

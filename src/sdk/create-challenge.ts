@@ -13,8 +13,8 @@ import {
 } from '../core/formats/challenge.ts';
 import type { LicenseKey } from '../core/formats/license-key.ts';
 import { licenseKeyText } from '../core/formats/license-key.ts';
-import type { ClientContext, RandomBytes } from './context.ts';
-import { type ClientState, EARLIER_CHALLENGES_KEPT, observeTime } from './state.ts';
+import { assertContext, type ClientContext, type RandomBytes } from './context.ts';
+import { assertState, type ClientState, EARLIER_CHALLENGES_KEPT, observeTime } from './state.ts';
 import { checkLicense, DEFAULT_LEEWAY_SECONDS, verifyLicenseKey } from './verify-license.ts';
 
 export interface ChallengeResult {
@@ -30,6 +30,9 @@ export function createChallenge(
   licenseKey: string,
   ctx: ClientContext & { readonly random: RandomBytes },
 ): ChallengeResult {
+  assertState(state);
+  assertContext(ctx);
+  if (typeof ctx.random !== 'function') throw new TypeError('context.random must be a function');
   const leeway = ctx.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS;
   const observed = observeTime(state, ctx.now, leeway);
   const license = verifyLicenseKey(licenseKey, {

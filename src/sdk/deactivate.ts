@@ -10,7 +10,7 @@ import {
 } from '../core/formats/deactivation.ts';
 import { formatId } from '../core/ids.ts';
 import { openActivation } from './activation.ts';
-import { type ClientState, observeTime } from './state.ts';
+import { assertState, type ClientState, observeTime } from './state.ts';
 import { DEFAULT_LEEWAY_SECONDS } from './verify-license.ts';
 
 export interface DeactivateResult {
@@ -31,6 +31,10 @@ export function deactivate(
     readonly leewaySeconds?: number;
   },
 ): DeactivateResult {
+  assertState(state);
+  if (typeof options !== 'object' || options === null || !Number.isInteger(options.now)) {
+    throw new TypeError('deactivate needs options with now (Unix seconds)');
+  }
   const observed = observeTime(state, options.now, options.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS);
   const stored = observed.activation;
   if (stored === undefined) {

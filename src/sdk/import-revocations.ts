@@ -10,8 +10,9 @@ import {
   verifyBundleSignature,
 } from '../core/formats/revocation-bundle.ts';
 import { formatId, keyIdOf } from '../core/ids.ts';
-import type { ClientContext } from './context.ts';
+import { assertContext, type ClientContext } from './context.ts';
 import {
+  assertState,
   type ClientState,
   observeTime,
   revocationKeyOfActivation,
@@ -89,6 +90,8 @@ export function importRevocations(
   bundleBytes: Uint8Array,
   ctx: ClientContext,
 ): ImportResult {
+  assertState(state);
+  assertContext(ctx);
   const leeway = ctx.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS;
   const observed = observeTime(state, ctx.now, leeway);
   const bundle = parseBundle(bundleBytes);

@@ -96,6 +96,16 @@ export function asClientState(value: unknown): ClientState {
   return v as ClientState;
 }
 
+/** Throws TypeError when a caller passes something that is not a client state. */
+export function assertState(state: unknown): asserts state is ClientState {
+  const s = state as Partial<ClientState> | null;
+  if (typeof s !== 'object' || s === null || s.format !== STATE_FORMAT) {
+    throw new TypeError(
+      'state must be a ClientState: start from emptyState() and keep what each step returns',
+    );
+  }
+}
+
 export function revocationKeyOfActivation(applianceIdHex: string, activationId: number): string {
   return `${applianceIdHex}:${activationId.toString(16).padStart(8, '0')}`;
 }

@@ -8,9 +8,9 @@ import type { LicenseType } from '../core/formats/license-key.ts';
 import { verifyResponseSignature } from '../core/formats/response.ts';
 import { formatId } from '../core/ids.ts';
 import { openActivation, type OpenedActivation } from './activation.ts';
-import type { ClientContext } from './context.ts';
+import { assertContext, type ClientContext } from './context.ts';
 import { matchFingerprint } from './fingerprint.ts';
-import { type ClientState, findRevocation, observeTime } from './state.ts';
+import { assertState, type ClientState, findRevocation, observeTime } from './state.ts';
 import { verifyCertificateChain } from './trust.ts';
 import {
   checkLicense,
@@ -70,6 +70,8 @@ function refused(code: ErrorCode, message: string, partial: Partial<Status> = {}
 }
 
 export function getStatus(state: ClientState, ctx: ClientContext): StatusResult {
+  assertState(state);
+  assertContext(ctx);
   const leeway = ctx.leewaySeconds ?? DEFAULT_LEEWAY_SECONDS;
   let observed: ClientState;
   try {
