@@ -15,6 +15,12 @@ export function encodeDuration(seconds: number): number {
     const count = Math.floor(seconds / UNIT_SECONDS[unit]!);
     if (count <= MAX_COUNT) {
       if (count === 0) throw new TypeError('a duration is at least one minute');
+      // Rounded down, it may fit the finer unit after all: then the finer unit's maximum is
+      // closer to the duration, and the only canonical choice.
+      const finer = unit > 0 ? UNIT_SECONDS[unit - 1]! : 0;
+      if (finer > 0 && (count * UNIT_SECONDS[unit]!) / finer <= MAX_COUNT) {
+        return ((unit - 1) << 14) | MAX_COUNT;
+      }
       return (unit << 14) | count;
     }
   }

@@ -34,9 +34,9 @@ export function formatId(kind: IdKind, bytes: Uint8Array): string {
 /** Parses a displayed ID; the prefix may be left out, hex is accepted in either case. */
 export function parseId(kind: IdKind, text: unknown): Uint8Array {
   if (typeof text !== 'string') throw new TypeError(`a ${kind} ID must be a string`);
-  const trimmed = text.trim().toLowerCase();
-  if (trimmed.length > 64)
+  if (text.length > 64)
     throw new AirlockError('FORMAT_INVALID', `That is too long to be a ${kind} ID.`);
+  const trimmed = text.trim().toLowerCase();
   const hex = trimmed.startsWith(ID_PREFIX[kind]) ? trimmed.slice(ID_PREFIX[kind].length) : trimmed;
   const bytes = fromHex(hex);
   if (bytes === undefined || bytes.length !== ID_BYTES[kind]) {

@@ -20,7 +20,13 @@ export function kindByte(letter: KindLetter, version: number): number {
 }
 
 /** Checks the first byte: the right kind (named when it is another kind) and a known version. */
+function a(noun: string): string {
+  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+}
+
 export function expectKind(bytes: Uint8Array, letter: KindLetter, version: number): void {
+  if (!(bytes instanceof Uint8Array))
+    throw new TypeError(`a ${KINDS[letter]} is read from a Uint8Array`);
   const first = bytes[0];
   if (first === undefined)
     throw new AirlockError('FORMAT_INVALID', `The ${KINDS[letter]} is empty.`);
@@ -30,8 +36,8 @@ export function expectKind(bytes: Uint8Array, letter: KindLetter, version: numbe
     throw new AirlockError(
       'CODE_WRONG_KIND',
       other
-        ? `This is a ${other} (it starts with ${found}), but a ${KINDS[letter]} was expected.`
-        : `This is not a ${KINDS[letter]}: a ${KINDS[letter]} starts with ${letter}.`,
+        ? `This is ${a(other)} (it starts with ${found}), but ${a(KINDS[letter])} was expected.`
+        : `This is not ${a(KINDS[letter])}: ${a(KINDS[letter])} starts with ${letter}.`,
       { expected: letter, found },
     );
   }

@@ -78,7 +78,8 @@ export interface TypedLimits {
 }
 
 function normaliseChar(c: string): string | undefined {
-  const upper = c.toUpperCase();
+  // ASCII only: toUpperCase() would turn 'ı' into 'I' and 'ſ' into 'S'.
+  const upper = c >= 'a' && c <= 'z' ? c.toUpperCase() : c;
   const forgiven = CONFUSABLE[upper] ?? upper;
   return VALUE_OF.has(forgiven) ? forgiven : undefined;
 }
@@ -124,6 +125,7 @@ export function decodeTyped(input: unknown, limits: TypedLimits): Uint8Array {
     }
     groups.push(group);
   }
+  if (groups.length === 0) throw new AirlockError('CODE_EMPTY', `No ${limits.what} was entered.`);
   // A code of another kind is named as such before its length is judged.
   const first = groups[0]!;
   if (

@@ -4,7 +4,7 @@
 import { ByteReader, ByteWriter, equalBytes } from '../bytes.ts';
 import type { Signer, Verifier } from '../crypto.ts';
 import { AirlockError } from '../errors.ts';
-import { certificateIdOf, keyIdOf, productTag } from '../ids.ts';
+import { certificateIdOf, keyIdOf, NAME_PATTERN, productTag } from '../ids.ts';
 import { expectKind, kindByte } from '../kinds.ts';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signingInput } from '../signing.ts';
 import { decodeCompact, decodeTyped, encodeCompact, encodeTyped } from '../typed-code.ts';
@@ -46,6 +46,9 @@ export interface Certificate {
 export function issueCertificate(fields: CertificateFields, vendor: Signer): Certificate {
   if (fields.applianceId.length !== 4 || fields.applianceId.every((b) => b === 0)) {
     throw new TypeError('an appliance ID is 4 bytes, not all zero');
+  }
+  if (fields.product !== null && !NAME_PATTERN.test(fields.product)) {
+    throw new TypeError(`"${fields.product}" is not a valid product name`);
   }
   const body = new ByteWriter()
     .u8(kindByte('A', VERSION))

@@ -3,7 +3,7 @@
 
 import { ByteReader, ByteWriter, equalBytes } from '../bytes.ts';
 import { AirlockError } from '../errors.ts';
-import { kindByte } from '../kinds.ts';
+import { expectKind, kindByte } from '../kinds.ts';
 import { decodeTyped, encodeTyped } from '../typed-code.ts';
 import { commitmentOf, SECRET_BYTES } from './challenge.ts';
 
@@ -42,6 +42,7 @@ export function encodeDeactivation(fields: Omit<Deactivation, 'bytes'>): Deactiv
 }
 
 export function parseDeactivation(bytes: Uint8Array): Deactivation {
+  expectKind(bytes, 'D', VERSION);
   const r = new ByteReader(bytes, 'deactivation code');
   r.u8();
   const applianceId = r.bytes(4);

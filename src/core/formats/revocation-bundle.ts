@@ -1,7 +1,7 @@
 // Revocation bundles (docs/FORMATS.md §11): signed lists of revoked licenses, activations and
 // appliance certificates that travel on USB sticks. Binary; bounded before anything is parsed.
 
-import { ByteReader, ByteWriter, compareBytes } from '../bytes.ts';
+import { ByteReader, ByteWriter, compareBytes, equalBytes } from '../bytes.ts';
 import type { Signer, Verifier } from '../crypto.ts';
 import { AirlockError } from '../errors.ts';
 import { keyIdOf } from '../ids.ts';
@@ -75,6 +75,9 @@ export function signBundle(
     throw new TypeError(
       'a site bundle carries its appliance certificate; a vendor bundle does not',
     );
+  }
+  if (certificate && !equalBytes(certificate.publicKey, signer.publicKey)) {
+    throw new TypeError('a site bundle is signed by the key its certificate names');
   }
   const w = new ByteWriter()
     .u8(kindByte('B', VERSION))
