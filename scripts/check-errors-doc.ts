@@ -7,7 +7,7 @@ import { ERROR_CODES, type ErrorCode } from '../src/core/errors.ts';
 const doc = readFileSync(new URL('../docs/ERRORS.md', import.meta.url), 'utf8');
 const rows = new Map<string, { http: number; exit: number }>();
 const problems: string[] = [];
-for (const match of doc.matchAll(/^\| `([A-Z_]+)` \| (\d+) \| (\d+) \|/gm)) {
+for (const match of doc.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|/gm)) {
   const [, code, http, exit] = match;
   if (rows.has(code!)) problems.push(`${code} is documented twice`);
   rows.set(code!, { http: Number(http), exit: Number(exit) });

@@ -45,6 +45,10 @@ export const ERROR_CODES = {
   PASSPHRASE_WRONG: { http: 500, exit: 7 },
   FILE_NOT_FOUND: { http: 404, exit: 7 },
   FILE_EXISTS: { http: 409, exit: 7 },
+  // The appliance's ledger
+  LEDGER_LOCKED: { http: 503, exit: 8 },
+  LEDGER_CORRUPT: { http: 500, exit: 8 },
+  LEDGER_UNAVAILABLE: { http: 503, exit: 8 },
   // Command line
   USAGE: { http: 400, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
