@@ -1,0 +1,160 @@
+// `airlock client challenge | apply | deactivate`: the steps of an offline activation on the
+// machine being licensed, and giving its seat back.
+
+import { AirlockError } from '../../core/errors.ts';
+import { DEACTIVATION_REASONS, type DeactivationReason } from '../../core/formats/deactivation.ts';
+import { formatId } from '../../core/ids.ts';
+import type { Command } from '../command.ts';
+import { readCodeArgument } from '../inputs.ts';
+import { list, outcome, relative, rows, when } from '../output.ts';
+import { qrFileType, terminalQr, writeQrFile } from '../qr.ts';
+import { openClient, STORE, storeHint, TRUST } from './client-options.ts';
+
+export const challenge: Command = {
+  group: 'client',
+  name: 'challenge',
+  summary: 'verify a license key and make the challenge to take to the appliance',
+  usage: '--license KEY --store DIR --trust FILE|DIR [--qr FILE.png|FILE.svg]',
+  help: [
+    'Verifies the license key offline against the trust file, then prints a challenge (at most 100',
+    'characters) for the activation appliance: typed, or as a QR code (drawn in the terminal when',
+    'it is one; --qr writes an image file). Only the latest challenge can be answered; making a',
+    'new one replaces it. KEY may be - (standard input) or @FILE.',
+  ].join('\n'),
+  options: {
+    license: { type: 'string', value: 'KEY', help: 'the license key to activate' },
+    store: STORE,
+    trust: TRUST,
+    qr: { type: 'string', value: 'FILE.png|FILE.svg', help: 'also write the QR code to this file' },
+  },
+  required: ['license', 'store', 'trust'],
+  async run(args, ctx) {
+    const qrFile = args.string('qr');
+    if (qrFile !== undefined) qrFileType(qrFile);
+    const licenseKey = await readCodeArgument(args.required('license'), 'license key', ctx);
+    const client = await openClient(args, ctx);
+    const result = await client.challenge(licenseKey);
+    if (qrFile !== undefined) await writeQrFile(qrFile, result.text);
+    const licenseId = formatId('license', result.license.licenseId);
+    const qr = ctx.interactive ? await terminalQr(result.text) : undefined;
+    return outcome(
+      {
+        challenge: result.text,
+        licenseId,
+        product: result.license.product,
+        ...(qrFile === undefined ? {} : { qrFile }),
+      },
+      [
+        `Challenge for license ${licenseId} (${result.license.product}):`,
+        '',
+        result.text,
+        ...(qr === undefined ? [] : ['', qr]),
+        ...(qrFile === undefined ? [] : [`QR code written to ${qrFile}.`]),
+        '',
+        'Take it to the activation appliance (type it or scan the QR code), then enter its response:',
+        `  airlock client apply RESPONSE ${storeHint(args)}`,
+      ],
+    );
+  },
+};
+
+export const apply: Command = {
+  group: 'client',
+  name: 'apply',
+  summary: "enter the appliance's response and activate this machine",
+  usage: 'RESPONSE --store DIR --trust FILE|DIR',
+  help: [
+    "Verifies the appliance's response (signature, appliance certificate chained to a trusted",
+    "vendor key, bound to this machine's latest challenge) and keeps the activation. RESPONSE is",
+    'the typed form, or the combined form from a QR code, which also carries the appliance',
+    'certificate (needed on a first activation). A refused response changes nothing on disk.',
+    'RESPONSE may be - (standard input) or @FILE.',
+  ].join('\n'),
+  options: { store: STORE, trust: TRUST },
+  required: ['store', 'trust'],
+  positionals: ['RESPONSE'],
+  async run(args, ctx) {
+    const response = await readCodeArgument(args.positionals[0]!, 'response code', ctx);
+    const client = await openClient(args, ctx);
+    const { activation: a } = await client.apply(response);
+    const licenseId = formatId('license', a.license.licenseId);
+    const now = ctx.now();
+    return outcome(
+      {
+        activated: true,
+        activationId: a.activationId,
+        applianceId: a.applianceId,
+        licenseId,
+        product: a.license.product,
+        features: a.features,
+        leaseEndsAt: a.leaseEndsAt,
+      },
+      [
+        `Activated: license ${licenseId} (${a.license.product}) on this machine, activation ${a.activationId}.`,
+        ...rows([
+          ['features', list(a.features)],
+          [
+            'lease',
+            a.leaseEndsAt === null
+              ? 'none: the activation lasts as long as the license'
+              : `ends ${when(a.leaseEndsAt)} (${relative(a.leaseEndsAt, now)}); renew with a new challenge before then`,
+          ],
+        ]),
+        `Check it any time: airlock client status ${storeHint(args)}`,
+      ],
+    );
+  },
+};
+
+function parseReason(text: string | undefined): DeactivationReason | undefined {
+  if (text === undefined) return undefined;
+  const reasons = DEACTIVATION_REASONS.filter((r) => r !== 'unspecified');
+  const reason = reasons.find((r) => r === text);
+  if (reason === undefined) {
+    throw new AirlockError(
+      'USAGE',
+      `--reason must be one of ${reasons.join(', ')}. See \`airlock client deactivate --help\`.`,
+    );
+  }
+  return reason;
+}
+
+export const deactivate: Command = {
+  group: 'client',
+  name: 'deactivate',
+  summary: 'remove the activation and print the deactivation code that frees the seat',
+  usage: '--store DIR [--reason retired|moving|reinstalling]',
+  help: [
+    "Removes this machine's activation and prints a deactivation code (at most 80 characters) that",
+    'proves it: take it to the appliance, which frees the seat. Running it again shows the same',
+    'code again.',
+  ].join('\n'),
+  options: {
+    store: STORE,
+    reason: { type: 'string', value: 'REASON', help: 'retired, moving or reinstalling' },
+  },
+  required: ['store'],
+  async run(args, ctx) {
+    const reason = parseReason(args.string('reason'));
+    const client = await openClient(args, ctx, false);
+    const result = await client.deactivate(reason);
+    const qr = ctx.interactive ? await terminalQr(result.code) : undefined;
+    return outcome(
+      {
+        code: result.code,
+        licenseId: result.licenseId,
+        activationId: result.activationId,
+        removed: result.removed,
+      },
+      [
+        result.removed
+          ? `Deactivated: this machine no longer holds activation ${result.activationId} of license ${result.licenseId}.`
+          : `This machine was already deactivated (activation ${result.activationId} of license ${result.licenseId}); here is its code again.`,
+        'Take this deactivation code to the appliance so that it frees the seat:',
+        '',
+        result.code,
+        ...(qr === undefined ? [] : ['', qr]),
+      ],
+    );
+  },
+};

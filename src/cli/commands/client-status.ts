@@ -1,0 +1,115 @@
+// `airlock client status | import-revocations`: whether this machine may run the product now, and
+// the revocation bundles that can change the answer.
+
+import { exitCodeOf } from '../../core/errors.ts';
+import { MAX_BUNDLE_BYTES } from '../../core/formats/revocation-bundle.ts';
+import { readFileBounded } from '../../node/atomic-file.ts';
+import type { Status } from '../../sdk/status.ts';
+import type { Command } from '../command.ts';
+import { list, outcome, plural, relative, rows, when } from '../output.ts';
+import { openClient, STORE, TRUST } from './client-options.ts';
+
+function statusLines(status: Status, now: number): string[] {
+  const lines = [
+    status.valid ? `Valid. ${status.message}` : `Not valid. ${status.message} (${status.code})`,
+  ];
+  const pairs: [string, string][] = [];
+  if (status.license) {
+    const l = status.license;
+    pairs.push([
+      'license',
+      `${l.id} (${l.product}, ${l.type}, ${l.expiresAt === null ? 'does not expire' : `expires ${when(l.expiresAt)}`})`,
+    ]);
+  }
+  if (status.valid) pairs.push(['features', list(status.features)]);
+  if (status.activation) {
+    const a = status.activation;
+    pairs.push(['activation', `${a.id} from appliance ${a.applianceId}`]);
+    pairs.push([
+      'lease',
+      a.leaseEndsAt === null
+        ? 'none: lasts as long as the license'
+        : `ends ${when(a.leaseEndsAt)} (${relative(a.leaseEndsAt, now)})`,
+    ]);
+    if (a.graceEndsAt !== null && a.graceEndsAt !== a.leaseEndsAt) {
+      pairs.push(['grace', `until ${when(a.graceEndsAt)} (${relative(a.graceEndsAt, now)})`]);
+    }
+  }
+  if (pairs.length > 0) lines.push(...rows(pairs));
+  for (const warning of status.warnings)
+    lines.push(`Warning: ${warning.message} (${warning.code})`);
+  return lines;
+}
+
+export const status: Command = {
+  group: 'client',
+  name: 'status',
+  summary: 'say whether this machine may run the product, with features, lease and warnings',
+  usage: '--store DIR --trust FILE|DIR',
+  help: [
+    'Re-checks the stored activation: signatures, this machine, revocations, license expiry,',
+    'lease and grace, and the clock (set back = CLOCK_ROLLBACK). Exits 0 when valid; otherwise',
+    'with the exit code of the reason, whose code and message are printed (with --json, the status',
+    'object and an "error" member).',
+  ].join('\n'),
+  options: { store: STORE, trust: TRUST },
+  required: ['store', 'trust'],
+  async run(args, ctx) {
+    const client = await openClient(args, ctx);
+    const result = await client.status();
+    const code = result.code === 'VALID' ? undefined : result.code;
+    return {
+      ...outcome(
+        {
+          ...result,
+          ...(code === undefined ? {} : { error: { code, message: result.message } }),
+        },
+        statusLines(result, ctx.now()),
+      ),
+      ...(code === undefined ? {} : { exitCode: exitCodeOf(code) }),
+    };
+  },
+};
+
+export const importRevocations: Command = {
+  group: 'client',
+  name: 'import-revocations',
+  summary: 'import a signed revocation bundle (from a USB stick)',
+  usage: 'FILE --store DIR --trust FILE|DIR',
+  help: [
+    'Verifies a vendor or site revocation bundle in full (signature chained to a trusted vendor',
+    'key, issue time, sequence) and keeps it; a bundle older than the one held is refused',
+    '(BUNDLE_ROLLBACK) and nothing is changed.',
+  ].join('\n'),
+  options: { store: STORE, trust: TRUST },
+  required: ['store', 'trust'],
+  positionals: ['FILE'],
+  async run(args, ctx) {
+    const bytes = await readFileBounded(
+      args.positionals[0]!,
+      MAX_BUNDLE_BYTES,
+      'revocation bundle',
+    );
+    const client = await openClient(args, ctx);
+    const result = await client.importRevocations(bytes);
+    const from =
+      result.stream === 'vendor' ? 'the vendor' : `site appliance ${result.stream.slice(5)}`;
+    const c = result.counts;
+    return outcome(
+      {
+        outcome: result.outcome,
+        stream: result.stream,
+        sequence: result.sequence,
+        scope: result.scope,
+        counts: result.counts,
+        nextUpdate: result.nextUpdate,
+      },
+      [
+        result.outcome === 'applied'
+          ? `Imported revocation bundle ${result.sequence} from ${from} (${result.scope}): ${plural(c.licenses, 'license')}, ${plural(c.activations, 'activation')} and ${plural(c.certificates, 'appliance certificate')} revoked.`
+          : `Revocation bundle ${result.sequence} from ${from} was already imported; nothing changed.`,
+        `The next bundle is due by ${when(result.nextUpdate)} (${relative(result.nextUpdate, ctx.now())}).`,
+      ],
+    );
+  },
+};

@@ -1,0 +1,149 @@
+// The composition root of the `airlock` command: the only place besides bin/airlock.js that reads
+// process.env, stdin and stdout. It picks the command, runs it, renders the outcome or the error,
+// and returns the exit code (never calling process.exit).
+
+import { randomBytes } from 'node:crypto';
+import { AirlockError } from '../core/errors.ts';
+import { parseCommandArgs } from './args.ts';
+import type { Command, CommandGroup } from './command.ts';
+import { clientCommands } from './commands/client.ts';
+import { licenseCommands } from './commands/license.ts';
+import { vendorCommands } from './commands/vendor.ts';
+import type { CliContext, Env } from './context.ts';
+import { commandHelp, groupHelp, overview } from './help.ts';
+import { asAirlockError, exitCodeFor, type Outcome, renderError, renderOutcome } from './output.ts';
+import { parseNow } from './time.ts';
+
+const GROUPS: readonly CommandGroup[] = [vendorCommands, licenseCommands, clientCommands];
+
+/** What the process offers; tests may pass their own. */
+export interface CliIo {
+  readonly env: Env;
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown };
+  readonly stdin: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+}
+
+function processIo(): CliIo {
+  return { env: process.env, stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+}
+
+function usage(message: string): AirlockError {
+  return new AirlockError('USAGE', `${message} Run \`airlock --help\` for the list of commands.`);
+}
+
+/** --json anywhere before a "--" decides how even a usage error is printed. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+function isHelp(arg: string | undefined): boolean {
+  return arg === '--help' || arg === '-h' || arg === 'help';
+}
+
+function helpOutcome(text: string): Outcome {
+  return { data: { usage: text }, text };
+}
+
+function findGroup(name: string): CommandGroup {
+  const group = GROUPS.find((g) => g.name === name);
+  if (group === undefined) throw usage(`"${name.slice(0, 40)}" is not an airlock command.`);
+  return group;
+}
+
+function findCommand(group: CommandGroup, name: string | undefined): Command {
+  const command = group.commands.find((c) => c.name === name);
+  if (command === undefined) {
+    const names = group.commands.map((c) => c.name).join(', ');
+    throw new AirlockError(
+      'USAGE',
+      name === undefined || name.startsWith('-')
+        ? `\`airlock ${group.name}\` needs a command: ${names}. See \`airlock ${group.name} --help\`.`
+        : `\`airlock ${group.name}\` has no command "${name.slice(0, 40)}"; it has ${names}.`,
+    );
+  }
+  return command;
+}
+
+/** `airlock help [GROUP [COMMAND]]`. */
+function help(words: readonly string[]): Outcome {
+  const [groupName, commandName] = words.filter((w) => !w.startsWith('-'));
+  if (groupName === undefined) return helpOutcome(overview(GROUPS));
+  const group = findGroup(groupName);
+  if (commandName === undefined) return helpOutcome(groupHelp(group));
+  return helpOutcome(commandHelp(findCommand(group, commandName)));
+}
+
+async function readBounded(
+  stdin: CliIo['stdin'],
+  maxBytes: number,
+  what: string,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of stdin) {
+    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk;
+    length += bytes.length;
+    if (length > maxBytes) {
+      throw new AirlockError(
+        'CODE_TOO_LONG',
+        `The ${what} on standard input is longer than ${maxBytes} bytes.`,
+      );
+    }
+    chunks.push(bytes);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+function contextOf(io: CliIo, json: boolean): CliContext {
+  const fixed = io.env['AIRLOCK_NOW'];
+  const passphrase = io.env['AIRLOCK_PASSPHRASE'];
+  return {
+    env: io.env,
+    now: () => {
+      const real = Math.floor(Date.now() / 1000);
+      return fixed !== undefined && fixed !== '' ? parseNow(fixed, real) : real;
+    },
+    random: (n) => new Uint8Array(randomBytes(n)),
+    passphrase: passphrase === '' ? undefined : passphrase,
+    interactive: !json && io.stdout.isTTY === true,
+    readStdin: (maxBytes, what) => readBounded(io.stdin, maxBytes, what),
+  };
+}
+
+async function dispatch(argv: readonly string[], ctx: CliContext): Promise<Outcome> {
+  const [first, second] = argv;
+  if (first === undefined || first === '--json' || isHelp(first)) {
+    return help(first === 'help' ? argv.slice(1) : []);
+  }
+  const group = findGroup(first);
+  const noCommand = second === undefined || second.startsWith('-');
+  if (second === 'help' || (noCommand && argv.slice(1).some(isHelp))) {
+    return helpOutcome(groupHelp(group));
+  }
+  const command = findCommand(group, second);
+  const args = parseCommandArgs(argv.slice(2), {
+    command: `airlock ${group.name} ${command.name}`,
+    options: command.options,
+    ...(command.required ? { required: command.required } : {}),
+    ...(command.positionals ? { positionals: command.positionals } : {}),
+  });
+  if (args.help) return helpOutcome(commandHelp(command));
+  return command.run(args, ctx);
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const json = wantsJson(argv);
+  try {
+    const result = await dispatch(argv, contextOf(io, json));
+    io.stdout.write(renderOutcome(result, json));
+    return result.exitCode ?? 0;
+  } catch (thrown) {
+    const error = asAirlockError(thrown);
+    const { stdout, stderr } = renderError(error, json);
+    if (stdout !== '') io.stdout.write(stdout);
+    if (stderr !== '') io.stderr.write(stderr);
+    return exitCodeFor(error);
+  }
+}
