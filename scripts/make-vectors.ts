@@ -57,7 +57,7 @@ import {
   FINGERPRINT_SLOTS,
   type MachineComponents,
   matchFingerprint,
-} from '../src/sdk/fingerprint.ts';
+} from '../src/core/fingerprint.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixed inputs

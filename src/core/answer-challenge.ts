@@ -15,7 +15,8 @@ import type { Signer } from './crypto.ts';
 import { AirlockError } from './errors.ts';
 import { equalBytes } from './bytes.ts';
 import { formatId } from './ids.ts';
-import { matchFingerprint } from '../sdk/fingerprint.ts';
+import { matchFingerprint } from './fingerprint.ts';
+import { dateOf } from './dates.ts';
 import { MAX_DURATION_SECONDS } from './duration.ts';
 
 export interface AnswerInput {
@@ -39,10 +40,6 @@ export interface Answer {
   readonly features: readonly string[];
 }
 
-function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 export function answerChallenge(input: AnswerInput): Answer {
   const { challenge, license, certificate, now } = input;
   if (!equalBytes(challenge.licenseId, license.licenseId)) {
@@ -54,7 +51,7 @@ export function answerChallenge(input: AnswerInput): Answer {
   if (now > certificate.notAfter) {
     throw new AirlockError(
       'CERTIFICATE_EXPIRED',
-      `This appliance's certificate expired on ${iso(certificate.notAfter)}; ask the vendor for a new one.`,
+      `This appliance's certificate expired on ${dateOf(certificate.notAfter)}; ask the vendor for a new one.`,
     );
   }
   if (!certificateCovers(certificate, license.product)) {
@@ -66,12 +63,15 @@ export function answerChallenge(input: AnswerInput): Answer {
   if (license.issuedAt > now) {
     throw new AirlockError(
       'LICENSE_NOT_YET_VALID',
-      `This license is valid from ${iso(license.issuedAt)}.`,
+      `This license is valid from ${dateOf(license.issuedAt)}.`,
     );
   }
   // Leases shorter than a minute cannot be expressed (§3.4): such a license has in effect expired.
   if (license.expiresAt !== null && license.expiresAt - now < 60) {
-    throw new AirlockError('LICENSE_EXPIRED', `This license expired on ${iso(license.expiresAt)}.`);
+    throw new AirlockError(
+      'LICENSE_EXPIRED',
+      `This license expired on ${dateOf(license.expiresAt)}.`,
+    );
   }
   if (
     license.fingerprint &&

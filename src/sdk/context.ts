@@ -8,7 +8,7 @@ export interface ClientContext {
   readonly trust: TrustAnchors;
   /** Unix seconds. */
   readonly now: number;
-  /** This machine's fingerprint for a product (src/sdk/fingerprint.ts computeFingerprint). */
+  /** This machine's fingerprint for a product (src/core/fingerprint.ts computeFingerprint). */
   readonly fingerprintFor: (product: string) => Uint8Array;
   readonly verifier?: Verifier;
   /** Clock-skew leeway in seconds (default 300). */

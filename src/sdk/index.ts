@@ -12,7 +12,7 @@ export {
   explicitComponents,
   type MachineComponents,
   matchFingerprint,
-} from './fingerprint.ts';
+} from '../core/fingerprint.ts';
 export { parseTrust, trustFile, type TrustAnchors, type TrustFile } from './trust.ts';
 export {
   verifyLicenseKey,

@@ -2,6 +2,7 @@
 // certificates it has learned, the revocations it holds and the latest time it has seen. A plain
 // JSON value; the Node layer keeps it in an encrypted store (src/sdk/node/store.ts).
 
+import { dateOf } from '../core/dates.ts';
 import { AirlockError } from '../core/errors.ts';
 import type { RevocationReason } from '../core/formats/revocation-bundle.ts';
 
@@ -136,7 +137,7 @@ export function observeTime(state: ClientState, now: number, leewaySeconds: numb
   if (now + leewaySeconds < state.latestTimeSeen) {
     throw new AirlockError(
       'CLOCK_ROLLBACK',
-      `This machine's clock (${new Date(now * 1000).toISOString()}) is behind a time it has already seen (${new Date(state.latestTimeSeen * 1000).toISOString()}): it was set back. Correct the clock.`,
+      `This machine's clock (${dateOf(now)}) is behind a time it has already seen (${dateOf(state.latestTimeSeen)}): it was set back. Correct the clock.`,
     );
   }
   return now > state.latestTimeSeen ? { ...state, latestTimeSeen: now } : state;

@@ -9,7 +9,7 @@ import { verifyResponseSignature } from '../core/formats/response.ts';
 import { formatId } from '../core/ids.ts';
 import { openActivation, type OpenedActivation } from './activation.ts';
 import { assertContext, type ClientContext } from './context.ts';
-import { matchFingerprint } from './fingerprint.ts';
+import { matchFingerprint } from '../core/fingerprint.ts';
 import { assertState, type ClientState, findRevocation, observeTime } from './state.ts';
 import { verifyCertificateChain } from './trust.ts';
 import {

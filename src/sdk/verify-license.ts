@@ -11,8 +11,9 @@ import {
   parseLicenseKey,
   verifyLicenseSignature,
 } from '../core/formats/license-key.ts';
+import { dateOf } from '../core/dates.ts';
 import { formatId } from '../core/ids.ts';
-import { matchFingerprint } from './fingerprint.ts';
+import { matchFingerprint } from '../core/fingerprint.ts';
 import { findRoot, type TrustAnchors } from './trust.ts';
 
 export const DEFAULT_LEEWAY_SECONDS = 300;
@@ -33,9 +34,7 @@ export interface VerifyLicenseOptions {
   readonly verifier?: Verifier;
 }
 
-export function dateOf(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
-}
+export { dateOf };
 
 /** Verifies the signature first, then parses, then checks the license's rules against `now`. */
 export function verifyLicenseKey(text: unknown, options: VerifyLicenseOptions): LicenseKey {

@@ -71,7 +71,7 @@ import {
   encodeCompact,
   encodeTyped,
 } from '../../src/core/typed-code.ts';
-import { computeFingerprint, matchFingerprint } from '../../src/sdk/fingerprint.ts';
+import { computeFingerprint, matchFingerprint } from '../../src/core/fingerprint.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Reading the files

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { AirlockError } from '../../src/core/errors.ts';
-import { explicitComponents } from '../../src/sdk/fingerprint.ts';
+import { explicitComponents } from '../../src/core/fingerprint.ts';
 import { readMachineComponents } from '../../src/sdk/node/machine.ts';
 
 /** Builds a tree from { 'relative/path': content }; directories are made as needed. */

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlnopad } from '@scure/base';
 import { AirlockError } from '../../src/core/errors.ts';
-import { explicitComponents, type MachineComponents } from '../../src/sdk/fingerprint.ts';
+import { explicitComponents, type MachineComponents } from '../../src/core/fingerprint.ts';
 import { openFileStore } from '../../src/sdk/node/store.ts';
 
 const scratch = () => mkdtemp(join(tmpdir(), 'airlock-store-'));

@@ -4,7 +4,7 @@
 import { AirlockError } from '../../core/errors.ts';
 import { decodeLicenseKey, parseLicenseKey } from '../../core/formats/license-key.ts';
 import { formatId } from '../../core/ids.ts';
-import { computeFingerprint, FINGERPRINT_SLOTS, matchFingerprint } from '../../sdk/fingerprint.ts';
+import { computeFingerprint, FINGERPRINT_SLOTS, matchFingerprint } from '../../core/fingerprint.ts';
 import { readMachineComponents } from '../../sdk/node/machine.ts';
 import type { Command } from '../command.ts';
 import { readCodeArgument } from '../inputs.ts';

@@ -20,7 +20,7 @@ const LIMITS = {
 
 export interface ChallengeFields {
   readonly licenseId: Uint8Array;
-  /** The product-keyed machine fingerprint (src/sdk/fingerprint.ts). */
+  /** The product-keyed machine fingerprint (src/core/fingerprint.ts). */
   readonly fingerprint: Uint8Array;
   readonly nonce: Uint8Array;
   /** The client's clock, Unix seconds. */

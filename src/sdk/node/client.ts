@@ -8,7 +8,7 @@ import { applyResponse, type ApplyResult } from '../apply-response.ts';
 import type { ClientContext } from '../context.ts';
 import { createChallenge, type ChallengeResult } from '../create-challenge.ts';
 import { deactivate, type DeactivateResult } from '../deactivate.ts';
-import { computeFingerprint, type MachineComponents } from '../fingerprint.ts';
+import { computeFingerprint, type MachineComponents } from '../../core/fingerprint.ts';
 import { importRevocations, type ImportResult } from '../import-revocations.ts';
 import { asClientState, type ClientState } from '../state.ts';
 import { getStatus, type Status } from '../status.ts';

@@ -5,7 +5,7 @@ import { closeSync, openSync, readdirSync, readSync, realpathSync } from 'node:f
 import { hostname } from 'node:os';
 import { join, sep } from 'node:path';
 import { AirlockError } from '../../core/errors.ts';
-import { explicitComponents, type MachineComponents } from '../fingerprint.ts';
+import { explicitComponents, type MachineComponents } from '../../core/fingerprint.ts';
 
 const MAX_MACHINE_ID_LENGTH = 256;
 /** Every file read here is a one-line value; sysfs files report a size of 4096 whatever they hold. */

@@ -8,7 +8,11 @@ import { base64urlnopad as b64 } from '@scure/base';
 import { utf8 } from '../../core/bytes.ts';
 import { AirlockError } from '../../core/errors.ts';
 import { readFileBounded, writeFileAtomic } from '../../node/atomic-file.ts';
-import { FINGERPRINT_SLOTS, type FingerprintSlot, type MachineComponents } from '../fingerprint.ts';
+import {
+  FINGERPRINT_SLOTS,
+  type FingerprintSlot,
+  type MachineComponents,
+} from '../../core/fingerprint.ts';
 
 export interface ClientStore {
   /** The stored state, or undefined when nothing was stored yet. */
@@ -146,7 +150,16 @@ export function openFileStore(dir: string, components: MachineComponents): Clien
         return { slot: name, salt: b64.encode(salt), ...encodeBox(box, 'wrapped') };
       });
       const file = { format: FORMAT, slots, ...encodeBox(seal(key, utf8(text), STATE_AAD)) };
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      try {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
+        throw new AirlockError(
+          'FILE_EXISTS',
+          `The activation store ${dir} cannot be created: a file is in the way.`,
+        );
+      }
       await writeFileAtomic(path, JSON.stringify(file) + '\n', { mode: 0o600 });
       dataKey = key;
     },
