@@ -45,6 +45,11 @@ export const ERROR_CODES = {
   PASSPHRASE_WRONG: { http: 500, exit: 7 },
   FILE_NOT_FOUND: { http: 404, exit: 7 },
   FILE_EXISTS: { http: 409, exit: 7 },
+  // The appliance's decisions
+  SEATS_EXHAUSTED: { http: 409, exit: 5 },
+  ACTIVATION_UNKNOWN: { http: 404, exit: 5 },
+  DEACTIVATION_LIMIT: { http: 429, exit: 5 },
+  LICENSE_EXISTS: { http: 409, exit: 5 },
   // The appliance's ledger
   LEDGER_LOCKED: { http: 503, exit: 8 },
   LEDGER_CORRUPT: { http: 500, exit: 8 },

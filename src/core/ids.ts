@@ -68,3 +68,8 @@ export function certificateIdOf(certificateBytes: Uint8Array): Uint8Array {
 
 /** Product and feature names: lower case ASCII letters, digits, '.', '_', '-'; 1 to 32 bytes. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+
+/** Activation IDs are u32 numbers; shown as act_ and 8 hex digits. */
+export function formatActivationId(activationId: number): string {
+  return ID_PREFIX.activation + activationId.toString(16).padStart(8, '0');
+}

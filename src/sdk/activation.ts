@@ -6,7 +6,7 @@ import { type Certificate, parseCertificate } from '../core/formats/certificate.
 import { type Challenge, parseChallenge } from '../core/formats/challenge.ts';
 import { decodeLicenseKey, type LicenseKey, parseLicenseKey } from '../core/formats/license-key.ts';
 import { parseResponse, type Response } from '../core/formats/response.ts';
-import { formatId } from '../core/ids.ts';
+import { formatActivationId, formatId } from '../core/ids.ts';
 import type { StoredActivation } from './state.ts';
 import { revocationKeyOfActivation } from './state.ts';
 
@@ -33,12 +33,6 @@ export function openActivation(stored: StoredActivation): OpenedActivation {
   const challenge = parseChallenge(fromHex(stored.challenge)!);
   const response = parseResponse(fromHex(stored.response)!);
   const certificate = parseCertificate(fromHex(stored.certificate)!);
-  const activationBytes = new Uint8Array([
-    response.activationId >>> 24,
-    (response.activationId >>> 16) & 0xff,
-    (response.activationId >>> 8) & 0xff,
-    response.activationId & 0xff,
-  ]);
   return {
     license,
     challenge,
@@ -46,7 +40,7 @@ export function openActivation(stored: StoredActivation): OpenedActivation {
     certificate,
     leaseEndsAt: response.leaseSeconds === 0 ? null : challenge.clientTime + response.leaseSeconds,
     features: grantedFeatures(license, response.featureMask),
-    activationId: formatId('activation', activationBytes),
+    activationId: formatActivationId(response.activationId),
     applianceId: formatId('appliance', certificate.applianceId),
     revocationKey: revocationKeyOfActivation(toHex(certificate.applianceId), response.activationId),
   };

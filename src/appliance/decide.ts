@@ -1,0 +1,117 @@
+// The appliance's decisions, pure (DESIGN flows 2 and 5): whether a challenge gets a seat, the
+// existing activation, or a refusal; whether a deactivation code frees one. The caller records
+// the outcome in the same synchronous step, so two requests can never take the last seat twice.
+
+import { fromHex, toHex } from '../core/bytes.ts';
+import type { Challenge } from '../core/formats/challenge.ts';
+import { type Deactivation, deactivationProves } from '../core/formats/deactivation.ts';
+import { AirlockError } from '../core/errors.ts';
+import { matchFingerprint } from '../core/fingerprint.ts';
+import { formatActivationId, formatId } from '../core/ids.ts';
+import { dateOf } from '../core/dates.ts';
+import {
+  type ActivationEntry,
+  type ApplianceState,
+  type LicenseEntry,
+  seatsInUse,
+} from './state.ts';
+
+export type SeatDecision =
+  | { readonly kind: 'renewal'; readonly activation: ActivationEntry }
+  | { readonly kind: 'new'; readonly activationId: number };
+
+export function licenseFor(state: ApplianceState, licenseIdHex: string): LicenseEntry {
+  const license = state.licenses.get(licenseIdHex);
+  if (license === undefined) {
+    throw new AirlockError(
+      'LICENSE_UNKNOWN',
+      `This appliance does not hold license ${formatId('license', fromHex(licenseIdHex)!)}. Add its license key first.`,
+    );
+  }
+  if (license.revoked) {
+    throw new AirlockError(
+      'REVOKED',
+      `License ${formatId('license', fromHex(licenseIdHex)!)} was revoked on ${dateOf(license.revoked.at)} (${license.revoked.reason}).`,
+    );
+  }
+  return license;
+}
+
+/** The same machine gets its activation back; a new machine takes a seat if one is free. */
+export function decideSeat(
+  state: ApplianceState,
+  license: LicenseEntry,
+  challenge: Challenge,
+  now: number,
+): SeatDecision {
+  const used = seatsInUse(state, license, now);
+  for (const id of license.active) {
+    const activation = state.activations.get(id)!;
+    if (!matchFingerprint(fromHex(activation.fingerprint)!, challenge.fingerprint).matches)
+      continue;
+    const lapsed =
+      license.floating && activation.leaseEndsAt !== null && activation.leaseEndsAt < now;
+    // A lapsed floating lease holds no seat: renewing it needs a free one again.
+    if (lapsed && license.seats !== 0 && used >= license.seats) throw seatsExhausted(license, used);
+    return { kind: 'renewal', activation };
+  }
+  if (license.seats !== 0 && used >= license.seats) throw seatsExhausted(license, used);
+  return { kind: 'new', activationId: state.lastActivationId + 1 };
+}
+
+function seatsExhausted(license: LicenseEntry, used: number): AirlockError {
+  return new AirlockError(
+    'SEATS_EXHAUSTED',
+    `All ${license.seats} seat${license.seats === 1 ? '' : 's'} of license ${formatId('license', fromHex(license.licenseId)!)} are in use. Deactivate a machine that no longer needs it, or add seats.`,
+    { seats: license.seats, used },
+  );
+}
+
+export type DeactivationDecision =
+  | { readonly kind: 'free'; readonly activation: ActivationEntry }
+  | { readonly kind: 'already'; readonly activation: ActivationEntry };
+
+export interface DeactivationPolicy {
+  /** Most deactivations per license within the policy window; at least 1. */
+  readonly maxPerWindow: (license: LicenseEntry) => number;
+}
+
+export const DEFAULT_DEACTIVATION_POLICY: DeactivationPolicy = {
+  maxPerWindow: (license) => Math.max(3, license.seats * 2),
+};
+
+export function decideDeactivation(
+  state: ApplianceState,
+  code: Deactivation,
+  applianceId: Uint8Array,
+  now: number,
+  policy: DeactivationPolicy = DEFAULT_DEACTIVATION_POLICY,
+): DeactivationDecision {
+  const unknown = () =>
+    new AirlockError(
+      'ACTIVATION_UNKNOWN',
+      `This deactivation code is for activation ${formatActivationId(code.activationId)} of appliance ${formatId('appliance', code.applianceId)}, which this appliance does not hold.`,
+    );
+  if (toHex(code.applianceId) !== toHex(applianceId)) throw unknown();
+  const activation = state.activations.get(code.activationId);
+  if (activation === undefined) throw unknown();
+  if (!deactivationProves(code, fromHex(activation.commitment)!)) {
+    throw new AirlockError(
+      'DEACTIVATION_INVALID',
+      'This deactivation code does not prove the activation: it was made from another challenge (an older one, or of another machine). Use the code the machine showed when it was deactivated.',
+    );
+  }
+  if (activation.status !== 'active') return { kind: 'already', activation };
+  const license = state.licenses.get(activation.licenseId);
+  if (license) {
+    const recent = license.deactivations.filter((t) => t > now - 30 * 86400).length;
+    if (recent >= policy.maxPerWindow(license)) {
+      throw new AirlockError(
+        'DEACTIVATION_LIMIT',
+        `License ${formatId('license', fromHex(license.licenseId)!)} was deactivated ${recent} times in the last 30 days, the most its policy allows. The seat stays with this machine for now.`,
+        { recent },
+      );
+    }
+  }
+  return { kind: 'free', activation };
+}

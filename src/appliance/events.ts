@@ -1,0 +1,70 @@
+// The events the appliance records in its ledger journal, one type per fact. Their data is plain
+// JSON (IDs in hex, times in Unix seconds) so the journal stays readable with any text tool.
+
+export interface LicenseAdded {
+  readonly licenseId: string;
+  /** The typed license key, exactly as verified. */
+  readonly key: string;
+  readonly product: string;
+  readonly seats: number;
+  readonly floating: boolean;
+  readonly expiresAt: number | null;
+  readonly at: number;
+}
+
+export interface ActivationGranted {
+  readonly activationId: number;
+  readonly licenseId: string;
+  readonly fingerprint: string;
+  /** Hex of the challenge answered: the response can be re-created from it. */
+  readonly challenge: string;
+  readonly commitment: string;
+  readonly clientTime: number;
+  /** Null when the activation lasts as long as the license. */
+  readonly leaseEndsAt: number | null;
+  readonly at: number;
+  /** true when an existing activation was renewed rather than a seat taken. */
+  readonly renewal: boolean;
+  readonly channel: 'offline' | 'online';
+  readonly ip?: string;
+  readonly clientId?: string;
+}
+
+export interface ActivationEnded {
+  readonly activationId: number;
+  readonly at: number;
+  readonly how: 'deactivated' | 'revoked';
+  readonly reason: string;
+  /** The client's clock from its deactivation code. */
+  readonly clientTime?: number;
+}
+
+export interface LicenseRevoked {
+  readonly licenseId: string;
+  readonly at: number;
+  readonly reason: string;
+}
+
+export interface AuditEvent {
+  readonly at: number;
+  readonly action: string;
+  readonly result: 'ok' | 'refused';
+  readonly code?: string;
+  readonly detail?: string;
+  readonly ip?: string;
+}
+
+export interface ApplianceEvents {
+  'license.added': LicenseAdded;
+  'activation.granted': ActivationGranted;
+  'activation.ended': ActivationEnded;
+  'license.revoked': LicenseRevoked;
+  audit: AuditEvent;
+}
+
+export type EventType = keyof ApplianceEvents;
+
+export interface ApplianceEvent<T extends EventType = EventType> {
+  readonly type: T;
+  readonly data: ApplianceEvents[T];
+}

@@ -1,0 +1,148 @@
+// The appliance's state, rebuilt from its journal: licenses it holds, every activation with its
+// status, and recent deactivations (for the transfer policy). Changed only by the reducer.
+
+import type { ApplianceEvent } from './events.ts';
+
+export interface LicenseEntry {
+  readonly licenseId: string;
+  readonly key: string;
+  readonly product: string;
+  readonly seats: number;
+  readonly floating: boolean;
+  readonly expiresAt: number | null;
+  readonly addedAt: number;
+  revoked?: { readonly at: number; readonly reason: string };
+  /** IDs of activations whose status is active. */
+  readonly active: Set<number>;
+  /** Times of deactivations, newest last, trimmed to the policy window. */
+  deactivations: number[];
+}
+
+export type ActivationStatus = 'active' | 'deactivated' | 'revoked';
+
+export interface ActivationEntry {
+  readonly activationId: number;
+  readonly licenseId: string;
+  fingerprint: string;
+  challenge: string;
+  commitment: string;
+  clientTime: number;
+  readonly activatedAt: number;
+  lastSeenAt: number;
+  leaseEndsAt: number | null;
+  status: ActivationStatus;
+  endedAt?: number;
+  endReason?: string;
+  renewals: number;
+  readonly channel: 'offline' | 'online';
+  ip?: string;
+  clientId?: string;
+}
+
+export interface ApplianceState {
+  readonly licenses: Map<string, LicenseEntry>;
+  readonly activations: Map<number, ActivationEntry>;
+  lastActivationId: number;
+  auditEvents: number;
+}
+
+export function emptyApplianceState(): ApplianceState {
+  return { licenses: new Map(), activations: new Map(), lastActivationId: 0, auditEvents: 0 };
+}
+
+/** Deactivations older than this no longer count against the transfer policy. */
+export const POLICY_WINDOW_SECONDS = 30 * 86400;
+
+/** Applies one journal event. Mutates and returns the state: the journal is the history. */
+export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceState {
+  switch (event.type) {
+    case 'license.added': {
+      const d = event.data as ApplianceEvent<'license.added'>['data'];
+      if (!state.licenses.has(d.licenseId)) {
+        state.licenses.set(d.licenseId, {
+          licenseId: d.licenseId,
+          key: d.key,
+          product: d.product,
+          seats: d.seats,
+          floating: d.floating,
+          expiresAt: d.expiresAt,
+          addedAt: d.at,
+          active: new Set(),
+          deactivations: [],
+        });
+      }
+      return state;
+    }
+    case 'activation.granted': {
+      const d = event.data as ApplianceEvent<'activation.granted'>['data'];
+      const existing = state.activations.get(d.activationId);
+      if (existing) {
+        existing.fingerprint = d.fingerprint;
+        existing.challenge = d.challenge;
+        existing.commitment = d.commitment;
+        existing.clientTime = d.clientTime;
+        existing.leaseEndsAt = d.leaseEndsAt;
+        existing.lastSeenAt = d.at;
+        existing.renewals++;
+        if (d.ip !== undefined) existing.ip = d.ip;
+      } else {
+        state.activations.set(d.activationId, {
+          activationId: d.activationId,
+          licenseId: d.licenseId,
+          fingerprint: d.fingerprint,
+          challenge: d.challenge,
+          commitment: d.commitment,
+          clientTime: d.clientTime,
+          activatedAt: d.at,
+          lastSeenAt: d.at,
+          leaseEndsAt: d.leaseEndsAt,
+          status: 'active',
+          renewals: 0,
+          channel: d.channel,
+          ...(d.ip === undefined ? {} : { ip: d.ip }),
+          ...(d.clientId === undefined ? {} : { clientId: d.clientId }),
+        });
+        state.lastActivationId = Math.max(state.lastActivationId, d.activationId);
+      }
+      state.licenses.get(d.licenseId)?.active.add(d.activationId);
+      return state;
+    }
+    case 'activation.ended': {
+      const d = event.data as ApplianceEvent<'activation.ended'>['data'];
+      const activation = state.activations.get(d.activationId);
+      if (activation && activation.status === 'active') {
+        activation.status = d.how;
+        activation.endedAt = d.at;
+        activation.endReason = d.reason;
+        const license = state.licenses.get(activation.licenseId);
+        license?.active.delete(d.activationId);
+        if (license && d.how === 'deactivated') {
+          license.deactivations = [
+            ...license.deactivations.filter((t) => t > d.at - POLICY_WINDOW_SECONDS),
+            d.at,
+          ];
+        }
+      }
+      return state;
+    }
+    case 'license.revoked': {
+      const d = event.data as ApplianceEvent<'license.revoked'>['data'];
+      const license = state.licenses.get(d.licenseId);
+      if (license) license.revoked = { at: d.at, reason: d.reason };
+      return state;
+    }
+    case 'audit':
+      state.auditEvents++;
+      return state;
+  }
+}
+
+/** Seats in use now: active activations, except floating leases that have lapsed. */
+export function seatsInUse(state: ApplianceState, license: LicenseEntry, now: number): number {
+  let used = 0;
+  for (const id of license.active) {
+    const a = state.activations.get(id);
+    if (a && !(license.floating && a.leaseEndsAt !== null && a.leaseEndsAt < now)) used++;
+  }
+  return used;
+}
