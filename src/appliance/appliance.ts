@@ -1,0 +1,327 @@
+// The appliance's use cases: add a license, answer a challenge, take a deactivation code, list
+// what it holds. Each decision and its journal record happen in one synchronous step (so seats
+// are never over-allocated); the answer leaves only once the record is durable.
+
+import { fromHex, toHex } from '../core/bytes.ts';
+import type { Verifier } from '../core/crypto.ts';
+import { answerChallenge } from '../core/answer-challenge.ts';
+import { AirlockError } from '../core/errors.ts';
+import { certificateCovers, type Certificate } from '../core/formats/certificate.ts';
+import { decodeChallenge } from '../core/formats/challenge.ts';
+import { decodeDeactivation } from '../core/formats/deactivation.ts';
+import {
+  decodeLicenseKey,
+  type LicenseKey,
+  licenseKeyText,
+  parseLicenseKey,
+} from '../core/formats/license-key.ts';
+import { formatActivationId, formatId } from '../core/ids.ts';
+import { verifyLicenseKey } from '../sdk/verify-license.ts';
+import type { ApplianceIdentity } from './data-dir.ts';
+import {
+  decideDeactivation,
+  decideSeat,
+  type DeactivationPolicy,
+  DEFAULT_DEACTIVATION_POLICY,
+  licenseFor,
+} from './decide.ts';
+import type { ApplianceEvents, EventType } from './events.ts';
+import {
+  type ActivationEntry,
+  type ApplianceState,
+  type LicenseEntry,
+  seatsInUse,
+} from './state.ts';
+
+/** What the appliance needs of its ledger: the current state, and durable appends. */
+export interface ApplianceLedger {
+  readonly state: ApplianceState;
+  /** Applies the event to `state` synchronously, resolves once it is durable. */
+  append<T extends EventType>(type: T, data: ApplianceEvents[T], atMs: number): Promise<unknown>;
+}
+
+export interface ApplianceDeps {
+  readonly identity: ApplianceIdentity;
+  readonly ledger: ApplianceLedger;
+  /** Unix seconds. */
+  readonly clock: () => number;
+  readonly verifier: Verifier;
+  readonly policy?: DeactivationPolicy;
+}
+
+export interface RequestMeta {
+  readonly channel: 'offline' | 'online';
+  readonly ip?: string;
+  readonly clientId?: string;
+}
+
+export interface Responded {
+  readonly response: string;
+  /** The combined form for a QR code: response and appliance certificate. */
+  readonly qr: string;
+  readonly activationId: string;
+  readonly licenseId: string;
+  readonly product: string;
+  readonly features: readonly string[];
+  readonly leaseEndsAt: number | null;
+  readonly renewal: boolean;
+  readonly seats: number;
+  readonly seatsUsed: number;
+}
+
+export interface LicenseSummary {
+  readonly licenseId: string;
+  readonly product: string;
+  readonly type: LicenseKey['type'];
+  readonly seats: number;
+  readonly seatsUsed: number;
+  readonly expiresAt: number | null;
+  readonly features: readonly string[];
+  readonly revoked: boolean;
+  readonly key: string;
+}
+
+export interface ActivationSummary {
+  readonly activationId: string;
+  readonly licenseId: string;
+  readonly fingerprint: string;
+  readonly status: ActivationEntry['status'];
+  readonly activatedAt: number;
+  readonly lastSeenAt: number;
+  readonly leaseEndsAt: number | null;
+  readonly channel: ActivationEntry['channel'];
+  readonly ip?: string;
+  readonly clientId?: string;
+  readonly endedAt?: number;
+}
+
+export function createAppliance(deps: ApplianceDeps) {
+  const { identity, ledger, clock } = deps;
+  const policy = deps.policy ?? DEFAULT_DEACTIVATION_POLICY;
+  const parsed = new Map<string, LicenseKey>();
+
+  function keyOf(license: LicenseEntry): LicenseKey {
+    let key = parsed.get(license.licenseId);
+    if (key === undefined) {
+      key = parseLicenseKey(decodeLicenseKey(license.key));
+      parsed.set(license.licenseId, key);
+    }
+    return key;
+  }
+
+  function certificate(): Certificate {
+    if (identity.certificate === undefined) {
+      throw new AirlockError(
+        'CERTIFICATE_UNKNOWN',
+        'This appliance has no certificate yet: send its delegation request to the vendor and install the certificate with `airlock appliance install-cert`.',
+      );
+    }
+    return identity.certificate;
+  }
+
+  function summary(license: LicenseEntry, now: number): LicenseSummary {
+    const key = keyOf(license);
+    return {
+      licenseId: formatId('license', key.licenseId),
+      product: key.product,
+      type: key.type,
+      seats: key.seats,
+      seatsUsed: seatsInUse(ledger.state, license, now),
+      expiresAt: key.expiresAt,
+      features: key.features,
+      revoked: license.revoked !== undefined,
+      key: license.key,
+    };
+  }
+
+  return {
+    identity,
+    get state() {
+      return ledger.state;
+    },
+
+    /** Verifies a vendor license key and holds it. Adding the same key again is an outcome. */
+    async addLicense(
+      text: unknown,
+    ): Promise<{ outcome: 'added' | 'existing'; license: LicenseSummary }> {
+      const now = clock();
+      const key = verifyLicenseKey(text, { trust: identity.trust, now, verifier: deps.verifier });
+      if (identity.certificate && !certificateCovers(identity.certificate, key.product)) {
+        throw new AirlockError(
+          'CERTIFICATE_SCOPE',
+          `This appliance is not authorised to activate "${key.product}".`,
+        );
+      }
+      const licenseId = toHex(key.licenseId);
+      const held = ledger.state.licenses.get(licenseId);
+      if (held) {
+        if (held.key !== licenseKeyText(key)) {
+          throw new AirlockError(
+            'LICENSE_EXISTS',
+            `A different license with ID ${formatId('license', key.licenseId)} is already held.`,
+          );
+        }
+        return { outcome: 'existing', license: summary(held, now) };
+      }
+      const durable = ledger.append(
+        'license.added',
+        {
+          licenseId,
+          key: licenseKeyText(key),
+          product: key.product,
+          seats: key.seats,
+          floating: key.type === 'floating',
+          expiresAt: key.expiresAt,
+          at: now,
+        },
+        now * 1000,
+      );
+      await durable;
+      return { outcome: 'added', license: summary(ledger.state.licenses.get(licenseId)!, now) };
+    },
+
+    /** Answers a challenge: the same machine renews, a new one takes a free seat. */
+    async respond(text: unknown, meta: RequestMeta): Promise<Responded> {
+      const now = clock();
+      const challenge = decodeChallenge(text);
+      const cert = certificate();
+      const license = licenseFor(ledger.state, toHex(challenge.licenseId));
+      const key = keyOf(license);
+      const decision = decideSeat(ledger.state, license, challenge, now);
+      const activationId =
+        decision.kind === 'new' ? decision.activationId : decision.activation.activationId;
+      if (
+        decision.kind === 'new' &&
+        cert.seatQuota !== 0 &&
+        totalSeatsInUse(ledger.state, now) >= cert.seatQuota
+      ) {
+        throw new AirlockError(
+          'SEATS_EXHAUSTED',
+          `This appliance's certificate allows ${cert.seatQuota} seats in all, and all are in use.`,
+          { seats: cert.seatQuota },
+        );
+      }
+      const answer = answerChallenge({
+        challenge,
+        license: key,
+        certificate: cert,
+        signer: identity.signer,
+        now,
+        activationId,
+      });
+      // Decision and record in the same synchronous step: nothing can interleave before append.
+      const durable = ledger.append(
+        'activation.granted',
+        {
+          activationId,
+          licenseId: license.licenseId,
+          fingerprint: toHex(challenge.fingerprint),
+          challenge: toHex(challenge.bytes),
+          commitment: toHex(challenge.commitment),
+          clientTime: challenge.clientTime,
+          leaseEndsAt: answer.leaseEndsAt,
+          at: now,
+          renewal: decision.kind === 'renewal',
+          channel: meta.channel,
+          ...(meta.ip === undefined ? {} : { ip: meta.ip }),
+          ...(meta.clientId === undefined ? {} : { clientId: meta.clientId }),
+        },
+        now * 1000,
+      );
+      await durable;
+      return {
+        response: answer.text,
+        qr: answer.combined,
+        activationId: formatActivationId(activationId),
+        licenseId: formatId('license', key.licenseId),
+        product: key.product,
+        features: answer.features,
+        leaseEndsAt: answer.leaseEndsAt,
+        renewal: decision.kind === 'renewal',
+        seats: key.seats,
+        seatsUsed: seatsInUse(ledger.state, license, now),
+      };
+    },
+
+    /** Takes a deactivation code: the proof frees the seat. A second time is an outcome. */
+    async deactivate(
+      text: unknown,
+    ): Promise<{ outcome: 'freed' | 'already'; activationId: string; licenseId: string }> {
+      const now = clock();
+      const code = decodeDeactivation(text);
+      const decision = decideDeactivation(ledger.state, code, identity.applianceId, now, policy);
+      const ids = {
+        activationId: formatActivationId(decision.activation.activationId),
+        licenseId: formatId('license', fromHex(decision.activation.licenseId)!),
+      };
+      if (decision.kind === 'already') return { outcome: 'already', ...ids };
+      await ledger.append(
+        'activation.ended',
+        {
+          activationId: code.activationId,
+          at: now,
+          how: 'deactivated',
+          reason: code.reason,
+          clientTime: code.clientTime,
+        },
+        now * 1000,
+      );
+      return { outcome: 'freed', ...ids };
+    },
+
+    licenses(): LicenseSummary[] {
+      const now = clock();
+      return [...ledger.state.licenses.values()].map((l) => summary(l, now));
+    },
+
+    license(licenseIdHex: string): LicenseSummary & { activations: ActivationSummary[] } {
+      const license = ledger.state.licenses.get(licenseIdHex);
+      if (license === undefined) {
+        throw new AirlockError(
+          'LICENSE_UNKNOWN',
+          `This appliance does not hold license ${formatId('license', fromHex(licenseIdHex) ?? new Uint8Array(8))}.`,
+        );
+      }
+      const activations = [...ledger.state.activations.values()]
+        .filter((a) => a.licenseId === licenseIdHex)
+        .map(activationSummary);
+      return { ...summary(license, clock()), activations };
+    },
+
+    activations(
+      filter: { licenseId?: string; status?: ActivationEntry['status'] } = {},
+    ): ActivationSummary[] {
+      const out: ActivationSummary[] = [];
+      for (const a of ledger.state.activations.values()) {
+        if (filter.licenseId !== undefined && a.licenseId !== filter.licenseId) continue;
+        if (filter.status !== undefined && a.status !== filter.status) continue;
+        out.push(activationSummary(a));
+      }
+      return out;
+    },
+  };
+}
+
+export type Appliance = ReturnType<typeof createAppliance>;
+
+function totalSeatsInUse(state: ApplianceState, now: number): number {
+  let total = 0;
+  for (const license of state.licenses.values()) total += seatsInUse(state, license, now);
+  return total;
+}
+
+function activationSummary(a: ActivationEntry): ActivationSummary {
+  return {
+    activationId: formatActivationId(a.activationId),
+    licenseId: formatId('license', fromHex(a.licenseId)!),
+    fingerprint: formatId('fingerprint', fromHex(a.fingerprint)!),
+    status: a.status,
+    activatedAt: a.activatedAt,
+    lastSeenAt: a.lastSeenAt,
+    leaseEndsAt: a.leaseEndsAt,
+    channel: a.channel,
+    ...(a.ip === undefined ? {} : { ip: a.ip }),
+    ...(a.clientId === undefined ? {} : { clientId: a.clientId }),
+    ...(a.endedAt === undefined ? {} : { endedAt: a.endedAt }),
+  };
+}

@@ -1,0 +1,292 @@
+// The appliance's data directory: its identity (appliance key, certificate, the vendor trust it
+// verifies license keys against), its settings, its keyed-hash secret and its ledger.
+// Standalone mode also keeps a vendor directory inside; delegated mode waits for a certificate.
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { equalBytes, fromHex, toHex } from '../core/bytes.ts';
+import type { Signer } from '../core/crypto.ts';
+import { AirlockError } from '../core/errors.ts';
+import {
+  type Certificate,
+  certificateText,
+  decodeCertificate,
+  issueCertificate,
+} from '../core/formats/certificate.ts';
+import { formatId } from '../core/ids.ts';
+import { readFileBounded, writeFileAtomic } from '../node/atomic-file.ts';
+import { nodeSuite } from '../node/ed25519.ts';
+import { readKeyFile, writeKeyFile } from '../node/key-file.ts';
+import { type TrustAnchors, verifyCertificateChain } from '../sdk/trust.ts';
+import { initVendor, openVendor, type Vendor } from '../vendor/vendor-dir.ts';
+import { readTrustFile, writeTrustFile } from '../vendor/trust-file.ts';
+
+export const DATA_FILES = {
+  settings: 'appliance.json',
+  key: 'appliance.key',
+  certificate: 'appliance.cert',
+  request: 'delegation-request.json',
+  trust: 'trust.json',
+  vendor: 'vendor',
+  secret: 'secret.key',
+  ledger: 'ledger',
+} as const;
+
+export const SETTINGS_FORMAT = 'airlock-appliance/v1';
+export const REQUEST_FORMAT = 'airlock-delegation-request/v1';
+const STANDALONE_CERT_YEARS = 10;
+
+export interface Settings {
+  format: typeof SETTINGS_FORMAT;
+  applianceId: string;
+  mode: 'standalone' | 'delegated';
+  createdAt: number;
+}
+
+export interface DelegationRequest {
+  format: typeof REQUEST_FORMAT;
+  applianceId: string;
+  publicKey: string;
+  host: string;
+  createdAt: number;
+}
+
+export interface InitOptions {
+  /** Standalone with this vendor directory's root key (copied in), or a new demo vendor. */
+  readonly vendorDir?: string;
+  /** Delegated mode: the vendor's trust file; the appliance waits for a certificate. */
+  readonly trustFile?: string;
+  readonly passphrase?: string | undefined;
+  readonly now: number;
+}
+
+export interface Initialised {
+  readonly dir: string;
+  readonly mode: Settings['mode'];
+  readonly applianceId: string;
+  /** Delegated mode: the request file for `airlock vendor delegate`. */
+  readonly requestFile?: string;
+  readonly certificateId?: string;
+  readonly vendorKeyId?: string;
+}
+
+const exists = async (path: string) => (await stat(path).catch(() => undefined)) !== undefined;
+const secretOf = (passphrase: string | undefined) => (passphrase ? { passphrase } : {});
+const random = (n: number) => new Uint8Array(randomBytes(n));
+
+function nonZero(n: number): Uint8Array {
+  for (;;) {
+    const bytes = random(n);
+    if (bytes.some((b) => b !== 0)) return bytes;
+  }
+}
+
+export async function initApplianceDir(dir: string, options: InitOptions): Promise<Initialised> {
+  if (options.vendorDir !== undefined && options.trustFile !== undefined) {
+    throw new AirlockError(
+      'USAGE',
+      'Choose standalone (--vendor) or delegated (--trust) mode, not both.',
+    );
+  }
+  if (await exists(join(dir, DATA_FILES.settings))) {
+    throw new AirlockError(
+      'FILE_EXISTS',
+      `${dir} already holds an appliance; it was left as it is.`,
+    );
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const applianceId = nonZero(4);
+  const seed = random(32);
+  const signer = nodeSuite.signer(seed);
+  const secret = secretOf(options.passphrase);
+  await writeKeyFile(join(dir, DATA_FILES.key), seed, { ...secret, label: 'airlock appliance' });
+  await writeFileAtomic(join(dir, DATA_FILES.secret), `${toHex(random(32))}\n`, { mode: 0o600 });
+  const delegated = options.trustFile !== undefined;
+  let result: Initialised;
+  if (delegated) {
+    const trust = await readTrustFile(options.trustFile!);
+    await writeTrustFile(join(dir, DATA_FILES.trust), trust);
+    const request: DelegationRequest = {
+      format: REQUEST_FORMAT,
+      applianceId: toHex(applianceId),
+      publicKey: toHex(signer.publicKey),
+      host: hostname(),
+      createdAt: options.now,
+    };
+    const requestFile = join(dir, DATA_FILES.request);
+    await writeFileAtomic(requestFile, `${JSON.stringify(request, null, 2)}\n`);
+    result = {
+      dir,
+      mode: 'delegated',
+      applianceId: formatId('appliance', applianceId),
+      requestFile,
+    };
+  } else {
+    const vendorDir = join(dir, DATA_FILES.vendor);
+    const vendor = options.vendorDir
+      ? await copyVendor(options.vendorDir, vendorDir, options.passphrase)
+      : await (async () => {
+          await initVendor(vendorDir, { ...secret, random });
+          return openVendor(vendorDir, secret);
+        })();
+    await writeTrustFile(join(dir, DATA_FILES.trust), vendor.trust);
+    const certificate = issueCertificate(
+      {
+        applianceId,
+        publicKey: signer.publicKey,
+        notAfter: Math.min(options.now + STANDALONE_CERT_YEARS * 365 * 86400, 0xffffffff),
+        seatQuota: 0,
+        product: null,
+      },
+      vendor.signer,
+    );
+    await writeFileAtomic(join(dir, DATA_FILES.certificate), `${certificateText(certificate)}\n`);
+    result = {
+      dir,
+      mode: 'standalone',
+      applianceId: formatId('appliance', applianceId),
+      certificateId: formatId('certificate', certificate.certificateId),
+      vendorKeyId: vendor.keyId,
+    };
+  }
+  // The settings file last: its presence marks a complete data directory.
+  const settings: Settings = {
+    format: SETTINGS_FORMAT,
+    applianceId: toHex(applianceId),
+    mode: result.mode,
+    createdAt: options.now,
+  };
+  await writeFileAtomic(join(dir, DATA_FILES.settings), `${JSON.stringify(settings, null, 2)}\n`);
+  return result;
+}
+
+/** Standalone with an existing vendor: its root key and trust file are copied into the data dir. */
+async function copyVendor(
+  from: string,
+  to: string,
+  passphrase: string | undefined,
+): Promise<Vendor> {
+  const source = await openVendor(from, secretOf(passphrase));
+  await mkdir(to, { recursive: true, mode: 0o700 });
+  const { seed } = await readKeyFile(join(from, 'root.key'), secretOf(passphrase));
+  await writeKeyFile(join(to, 'root.key'), seed, {
+    ...secretOf(passphrase),
+    label: 'airlock vendor root',
+  });
+  await writeTrustFile(join(to, 'trust.json'), source.trust);
+  return openVendor(to, secretOf(passphrase));
+}
+
+export interface ApplianceIdentity {
+  readonly dir: string;
+  readonly settings: Settings;
+  readonly applianceId: Uint8Array;
+  readonly signer: Signer;
+  /** Undefined in delegated mode until a certificate is installed. */
+  readonly certificate: Certificate | undefined;
+  readonly trust: TrustAnchors;
+  /** The keyed-hash secret for server-held license keys. */
+  readonly secret: Uint8Array;
+}
+
+export async function openApplianceDir(
+  dir: string,
+  options: { passphrase?: string | undefined } = {},
+): Promise<ApplianceIdentity> {
+  const settingsPath = join(dir, DATA_FILES.settings);
+  if (!(await exists(settingsPath))) {
+    throw new AirlockError(
+      'FILE_NOT_FOUND',
+      `${dir} is not an appliance data directory. Create one with \`airlock appliance init --data ${dir}\`.`,
+    );
+  }
+  const raw = JSON.parse(
+    new TextDecoder().decode(await readFileBounded(settingsPath, 1 << 20, 'settings file')),
+  ) as Settings;
+  if (
+    raw.format !== SETTINGS_FORMAT ||
+    typeof raw.applianceId !== 'string' ||
+    fromHex(raw.applianceId)?.length !== 4
+  ) {
+    throw new AirlockError(
+      'FORMAT_INVALID',
+      `${settingsPath} is not a settings file of this version of Airlock.`,
+    );
+  }
+  const { seed } = await readKeyFile(join(dir, DATA_FILES.key), secretOf(options.passphrase));
+  const signer = nodeSuite.signer(seed);
+  const trust = await readTrustFile(join(dir, DATA_FILES.trust));
+  const secretText = new TextDecoder()
+    .decode(await readFileBounded(join(dir, DATA_FILES.secret), 1024, 'secret file'))
+    .trim();
+  const secret = fromHex(secretText);
+  if (secret === undefined || secret.length !== 32)
+    throw new AirlockError('KEY_FILE_INVALID', `${join(dir, DATA_FILES.secret)} is damaged.`);
+  const certPath = join(dir, DATA_FILES.certificate);
+  const certificate = (await exists(certPath))
+    ? decodeCertificate(
+        new TextDecoder().decode(await readFileBounded(certPath, 4096, 'appliance certificate')),
+      )
+    : undefined;
+  return {
+    dir,
+    settings: raw,
+    applianceId: fromHex(raw.applianceId)!,
+    signer,
+    certificate,
+    trust,
+    secret,
+  };
+}
+
+/** Delegated mode: installs the certificate the vendor signed for this appliance's key. */
+export async function installCertificate(
+  dir: string,
+  text: string,
+  options: { passphrase?: string | undefined; now: number },
+): Promise<Certificate> {
+  const identity = await openApplianceDir(dir, options);
+  const certificate = decodeCertificate(text);
+  if (
+    !equalBytes(certificate.publicKey, identity.signer.publicKey) ||
+    !equalBytes(certificate.applianceId, identity.applianceId)
+  ) {
+    throw new AirlockError(
+      'CERTIFICATE_UNKNOWN',
+      'This certificate was made for another appliance (its key or appliance ID differ).',
+    );
+  }
+  verifyCertificateChain(certificate, identity.trust, nodeSuite);
+  if (certificate.notAfter <= options.now) {
+    throw new AirlockError(
+      'CERTIFICATE_EXPIRED',
+      'This certificate has already expired; ask the vendor for a new one.',
+    );
+  }
+  await writeFileAtomic(join(dir, DATA_FILES.certificate), `${certificateText(certificate)}\n`);
+  return certificate;
+}
+
+/** Vendor side: reads a delegation request strictly. */
+export function parseDelegationRequest(json: unknown): {
+  applianceId: Uint8Array;
+  publicKey: Uint8Array;
+} {
+  const r = json as Partial<DelegationRequest> | null;
+  const applianceId = typeof r?.applianceId === 'string' ? fromHex(r.applianceId) : undefined;
+  const publicKey = typeof r?.publicKey === 'string' ? fromHex(r.publicKey) : undefined;
+  if (
+    r?.format !== REQUEST_FORMAT ||
+    applianceId?.length !== 4 ||
+    publicKey?.length !== 32 ||
+    applianceId.every((b) => b === 0)
+  ) {
+    throw new AirlockError(
+      'FORMAT_INVALID',
+      'This is not a delegation request made by `airlock appliance init --trust …`.',
+    );
+  }
+  return { applianceId, publicKey };
+}
