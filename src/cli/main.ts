@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { AirlockError } from '../core/errors.ts';
 import { parseCommandArgs } from './args.ts';
 import type { Command, CommandGroup } from './command.ts';
+import { applianceCommands } from './commands/appliance.ts';
 import { clientCommands } from './commands/client.ts';
 import { licenseCommands } from './commands/license.ts';
 import { vendorCommands } from './commands/vendor.ts';
@@ -14,7 +15,12 @@ import { commandHelp, groupHelp, overview } from './help.ts';
 import { asAirlockError, exitCodeFor, type Outcome, renderError, renderOutcome } from './output.ts';
 import { parseNow } from './time.ts';
 
-const GROUPS: readonly CommandGroup[] = [vendorCommands, licenseCommands, clientCommands];
+const GROUPS: readonly CommandGroup[] = [
+  vendorCommands,
+  licenseCommands,
+  applianceCommands,
+  clientCommands,
+];
 
 /** What the process offers; tests may pass their own. */
 export interface CliIo {

@@ -5,6 +5,7 @@ import { formatId } from '../../core/ids.ts';
 import { openDirectAppliance, respondDirect } from '../../vendor/direct-responder.ts';
 import { initVendor, openVendor } from '../../vendor/vendor-dir.ts';
 import type { Command, CommandGroup } from '../command.ts';
+import { delegate } from './vendor-delegate.ts';
 import { readCodeArgument } from '../inputs.ts';
 import { outcome, relative, rows, when } from '../output.ts';
 import { terminalQr } from '../qr.ts';
@@ -157,5 +158,5 @@ const certificate: Command = {
 export const vendorCommands: CommandGroup = {
   name: 'vendor',
   title: 'Vendor (keeps the root key)',
-  commands: [init, respond, certificate],
+  commands: [init, delegate, respond, certificate],
 };

@@ -1,0 +1,137 @@
+// `airlock appliance …`: set up an appliance's data directory, in standalone or delegated mode,
+// and install the certificate the vendor signs for it.
+
+import {
+  installCertificate,
+  initApplianceDir,
+  openApplianceDir,
+} from '../../appliance/data-dir.ts';
+import { formatId } from '../../core/ids.ts';
+import type { Command, CommandGroup } from '../command.ts';
+import { readCodeArgument } from '../inputs.ts';
+import { outcome, rows, when } from '../output.ts';
+
+const init: Command = {
+  group: 'appliance',
+  name: 'init',
+  summary: 'create an appliance data directory (standalone or delegated)',
+  usage: '--data DIR [--vendor DIR | --trust FILE|DIR]',
+  help: [
+    'Creates the data directory: the appliance key (AIRLOCK_PASSPHRASE encrypts it), its ledger,',
+    'and a secret for server-held license keys.',
+    '',
+    'Standalone (default): the appliance holds the vendor root key itself and certifies its own',
+    'key. With --vendor DIR it copies that vendor directory in; without it, it creates a demo',
+    'vendor (for trials and in-house software). Clients trust DATA/vendor/trust.json.',
+    '',
+    'Delegated (--trust): the vendor keeps its root key. The appliance writes',
+    'DATA/delegation-request.json; the vendor signs it with `airlock vendor delegate` and you',
+    'install the certificate with `airlock appliance install-cert`.',
+  ].join('\n'),
+  options: {
+    data: { type: 'string', value: 'DIR', help: 'the data directory to create' },
+    vendor: { type: 'string', value: 'DIR', help: 'standalone with this vendor directory' },
+    trust: { type: 'string', value: 'FILE|DIR', help: "delegated: the vendor's trust file" },
+  },
+  required: ['data'],
+  async run(args, ctx) {
+    const dir = args.required('data');
+    const vendorDir = args.string('vendor');
+    const trustFile = args.string('trust');
+    const made = await initApplianceDir(dir, {
+      now: ctx.now(),
+      passphrase: ctx.passphrase,
+      ...(vendorDir === undefined ? {} : { vendorDir }),
+      ...(trustFile === undefined ? {} : { trustFile }),
+    });
+    const next =
+      made.mode === 'delegated'
+        ? [
+            `Send ${made.requestFile} to the vendor, who runs:`,
+            `  airlock vendor delegate ${made.requestFile} --vendor VENDOR_DIR --out appliance.cert`,
+            `Then: airlock appliance install-cert appliance.cert --data ${dir}`,
+          ]
+        : [
+            `Certified by vendor key ${made.vendorKeyId} (certificate ${made.certificateId}).`,
+            `Clients trust ${dir}/trust.json. Next: airlock license add KEY --data ${dir}`,
+          ];
+    return outcome({ ...made }, [
+      `Created ${made.mode} appliance ${made.applianceId} in ${dir}.`,
+      ...next,
+    ]);
+  },
+};
+
+const installCert: Command = {
+  group: 'appliance',
+  name: 'install-cert',
+  summary: 'install the certificate the vendor signed for this appliance (delegated mode)',
+  usage: 'CERT --data DIR',
+  help: [
+    'Checks that the certificate names this appliance and its key, is signed by a vendor root the',
+    'appliance trusts, and has not expired; then installs it. CERT is a file (or - for standard',
+    'input).',
+  ].join('\n'),
+  options: { data: { type: 'string', value: 'DIR', help: 'the data directory' } },
+  required: ['data'],
+  positionals: ['CERT'],
+  async run(args, ctx) {
+    const raw = args.positionals[0]!;
+    const source = raw === '-' || raw.startsWith('@') ? raw : `@${raw}`;
+    const text = await readCodeArgument(source, 'appliance certificate', ctx);
+    const cert = await installCertificate(args.required('data'), text, {
+      passphrase: ctx.passphrase,
+      now: ctx.now(),
+    });
+    return outcome(
+      {
+        certificateId: formatId('certificate', cert.certificateId),
+        notAfter: cert.notAfter,
+        seatQuota: cert.seatQuota,
+      },
+      [
+        `Installed certificate ${formatId('certificate', cert.certificateId)}.`,
+        ...rows([
+          ['valid until', when(cert.notAfter)],
+          ['seat quota', cert.seatQuota === 0 ? 'none' : String(cert.seatQuota)],
+          ['products', cert.productTag === null ? 'all of the vendor’s products' : 'one product'],
+        ]),
+      ],
+    );
+  },
+};
+
+const info: Command = {
+  group: 'appliance',
+  name: 'info',
+  summary: 'show the appliance’s identity and certificate',
+  usage: '--data DIR',
+  help: 'Shows the appliance ID, its mode, and its certificate (or that it still needs one).',
+  options: { data: { type: 'string', value: 'DIR', help: 'the data directory' } },
+  required: ['data'],
+  async run(args, ctx) {
+    const id = await openApplianceDir(args.required('data'), { passphrase: ctx.passphrase });
+    const cert = id.certificate;
+    return outcome(
+      {
+        applianceId: formatId('appliance', id.applianceId),
+        mode: id.settings.mode,
+        certificate: cert
+          ? { certificateId: formatId('certificate', cert.certificateId), notAfter: cert.notAfter }
+          : null,
+      },
+      [
+        `Appliance ${formatId('appliance', id.applianceId)} (${id.settings.mode}).`,
+        cert
+          ? `Certificate ${formatId('certificate', cert.certificateId)}, valid until ${when(cert.notAfter)}.`
+          : 'No certificate yet: run `airlock appliance install-cert`.',
+      ],
+    );
+  },
+};
+
+export const applianceCommands: CommandGroup = {
+  name: 'appliance',
+  title: 'site administrators: set up the activation appliance',
+  commands: [init, installCert, info],
+};
