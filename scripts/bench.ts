@@ -2,11 +2,15 @@
 // --json, one JSON document. Options: --json, --seconds=N (time budget per measurement).
 
 import { ed25519Section } from './bench/ed25519.ts';
+import { ledgerSection } from './bench/ledger.ts';
 import { DEFAULT_MEASURE, type MeasureOptions } from './bench/measure.ts';
 import { createReport, type Report } from './bench/report.ts';
 
 /** Each section measures one subject and adds its table to the report; add new ones here. */
-const SECTIONS: ReadonlyArray<(report: Report, options: MeasureOptions) => void> = [ed25519Section];
+const SECTIONS: ReadonlyArray<(report: Report, options: MeasureOptions) => void | Promise<void>> = [
+  ed25519Section,
+  ledgerSection,
+];
 
 function parseArguments(argv: readonly string[]): { json: boolean; options: MeasureOptions } {
   let json = false;
@@ -30,5 +34,5 @@ function parseArguments(argv: readonly string[]): { json: boolean; options: Meas
 
 const { json, options } = parseArguments(process.argv.slice(2));
 const report = createReport({ json });
-for (const section of SECTIONS) section(report, options);
+for (const section of SECTIONS) await section(report, options);
 report.finish();

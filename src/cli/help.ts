@@ -22,7 +22,7 @@ const CONVENTIONS = [
 ];
 
 export function commandLine(command: Command): string {
-  return `airlock ${command.group} ${command.name} ${command.usage}`.trimEnd();
+  return ['airlock', command.group, command.name, command.usage].filter((w) => w !== '').join(' ');
 }
 
 export function overview(groups: readonly CommandGroup[]): string {

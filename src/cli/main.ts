@@ -9,6 +9,7 @@ import type { Command, CommandGroup } from './command.ts';
 import { applianceCommands } from './commands/appliance.ts';
 import { clientCommands } from './commands/client.ts';
 import { licenseCommands } from './commands/license.ts';
+import { scanCommands } from './commands/scan.ts';
 import { vendorCommands } from './commands/vendor.ts';
 import type { CliContext, Env } from './context.ts';
 import { commandHelp, groupHelp, overview } from './help.ts';
@@ -19,6 +20,7 @@ const GROUPS: readonly CommandGroup[] = [
   vendorCommands,
   licenseCommands,
   applianceCommands,
+  scanCommands,
   clientCommands,
 ];
 
@@ -77,6 +79,8 @@ function help(words: readonly string[]): Outcome {
   const [groupName, commandName] = words.filter((w) => !w.startsWith('-'));
   if (groupName === undefined) return helpOutcome(overview(GROUPS));
   const group = findGroup(groupName);
+  const direct = group.commands.find((c) => c.name === '');
+  if (direct) return helpOutcome(commandHelp(direct));
   if (commandName === undefined) return helpOutcome(groupHelp(group));
   return helpOutcome(commandHelp(findCommand(group, commandName)));
 }
@@ -124,13 +128,15 @@ async function dispatch(argv: readonly string[], ctx: CliContext): Promise<Outco
     return help(first === 'help' ? argv.slice(1) : []);
   }
   const group = findGroup(first);
+  // A command named '' is its group's only word: `airlock scan IMAGE`.
+  const direct = group.commands.find((c) => c.name === '');
   const noCommand = second === undefined || second.startsWith('-');
-  if (second === 'help' || (noCommand && argv.slice(1).some(isHelp))) {
+  if (!direct && (second === 'help' || (noCommand && argv.slice(1).some(isHelp)))) {
     return helpOutcome(groupHelp(group));
   }
-  const command = findCommand(group, second);
-  const args = parseCommandArgs(argv.slice(2), {
-    command: `airlock ${group.name} ${command.name}`,
+  const command = direct ?? findCommand(group, second);
+  const args = parseCommandArgs(argv.slice(direct ? 1 : 2), {
+    command: `airlock ${group.name} ${command.name}`.trimEnd(),
     options: command.options,
     ...(command.required ? { required: command.required } : {}),
     ...(command.positionals ? { positionals: command.positionals } : {}),

@@ -1,0 +1,124 @@
+// The appliance's HTTP API (Koa): security headers, one error middleware, then /api/v1 routes,
+// each behind its guards (token and role, rate limit). Returns the Koa app; whoever serves it
+// mounts app.callback() on a server (src/http/server.ts, or a test's 127.0.0.1:0).
+
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Appliance } from '../appliance/appliance.ts';
+import type { TokenBook } from '../appliance/tokens.ts';
+import { createGuards } from './auth.ts';
+import { HttpError, renderError } from './errors.ts';
+import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.ts';
+import type { HttpContext, HttpMiddleware, HttpState, Route } from './route.ts';
+import { activationRoutes } from './routes/activations.ts';
+import { healthRoutes } from './routes/health.ts';
+import { licenseRoutes } from './routes/licenses.ts';
+import { offlineRoutes } from './routes/offline.ts';
+import { onlineRoutes } from './routes/online.ts';
+import { openapiRoutes } from './routes/openapi.ts';
+
+export const API_PREFIX = '/api/v1';
+
+export interface HttpAppOptions {
+  readonly appliance: Appliance;
+  readonly tokens: TokenBook;
+  /** Unix seconds: token expiry, validation, rate-limit refills. */
+  readonly clock: () => number;
+  readonly rateLimit?: RateLimitOptions;
+  /** Trust X-Forwarded-For for the client address (only behind a reverse proxy). */
+  readonly proxy?: boolean;
+  /** Where 5xx errors and unexpected exceptions go, in full; clients never see them. */
+  readonly log?: (message: string, error: unknown) => void;
+  /** How often, at most, the tokens file is checked for changes (default 1000 ms). */
+  readonly tokenReloadMs?: number;
+}
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const defaultLog = (message: string, error: unknown) => console.error(`airlock: ${message}`, error);
+
+export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
+  const { appliance, clock } = options;
+  const log = options.log ?? defaultLog;
+  const app = new Koa<HttpState>({ proxy: options.proxy ?? false });
+  app.silent = true;
+  // Failures after the response has started (a client that went away) reach only the log.
+  app.on('error', (error: unknown) => log('response failed', error));
+
+  const limiter = createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, clock);
+  const guard = createGuards({
+    tokens: options.tokens,
+    clock,
+    log,
+    ...(options.tokenReloadMs === undefined ? {} : { reloadIntervalMs: options.tokenReloadMs }),
+  });
+  const limit: HttpMiddleware = async (ctx, next) => {
+    const decision = limiter.take(ctx.ip);
+    if (!decision.allowed) {
+      throw new HttpError(
+        'RATE_LIMITED',
+        `Too many activation requests from this address; try again in ${decision.retryAfter} s.`,
+        { 'Retry-After': String(decision.retryAfter) },
+      );
+    }
+    await next();
+  };
+
+  const routes: Route[] = [
+    ...offlineRoutes(appliance),
+    ...onlineRoutes(appliance, clock),
+    ...licenseRoutes(appliance),
+    ...activationRoutes(appliance),
+    ...healthRoutes(appliance, clock),
+    ...openapiRoutes(),
+  ];
+  const router = new Router<HttpState>({ prefix: API_PREFIX });
+  for (const route of routes) {
+    const handler: HttpMiddleware = async (ctx: HttpContext) => {
+      await route.handle(ctx);
+    };
+    router.register(
+      route.path,
+      [route.method],
+      [
+        ...(route.access === 'public' ? [] : [guard(route.access)]),
+        ...(route.limited ? [limit] : []),
+        handler,
+      ],
+    );
+  }
+
+  app.use(async (ctx, next) => {
+    ctx.set(SECURITY_HEADERS);
+    try {
+      await next();
+      if (ctx.body === undefined && ctx.status === 404) throw notRouted(router, ctx.path);
+    } catch (error) {
+      const rendered = renderError(error);
+      if (rendered.log) log(`${ctx.method} ${ctx.path} failed`, error);
+      ctx.set(rendered.headers);
+      ctx.status = rendered.status;
+      ctx.body = rendered.body;
+    }
+  });
+  app.use(router.routes());
+  return app;
+}
+
+/** 405 with the methods the path has, or 404 when no route has the path. */
+function notRouted(router: Router<HttpState>, path: string): HttpError {
+  const shown = path.slice(0, 200);
+  const methods = new Set(router.match(path, 'GET').path.flatMap((layer) => layer.methods));
+  if (methods.size === 0) return new HttpError('NOT_FOUND', `There is no endpoint ${shown}.`);
+  const allow = [...methods].sort().join(', ');
+  return new HttpError('METHOD_NOT_ALLOWED', `The endpoint ${shown} accepts ${allow}.`, {
+    Allow: allow,
+  });
+}

@@ -1,0 +1,131 @@
+// The JSON Schemas (2020-12, as OpenAPI 3.1 uses) of the API's bodies, and the small builders the
+// document is written with. Objects refuse properties they do not list, as the server does.
+
+import { ERROR_CODES } from '../core/errors.ts';
+import { LICENSE_TYPES } from '../core/formats/license-key.ts';
+import { HTTP_ERROR_CODES } from './errors.ts';
+
+export type Schema = Readonly<Record<string, unknown>>;
+
+export const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+export const nullable = (type: string): Schema => ({ type: [type, 'null'] });
+export const str = (description: string, extra: Schema = {}): Schema => ({
+  type: 'string',
+  description,
+  ...extra,
+});
+export const object = (
+  properties: Record<string, Schema>,
+  requiredFields = Object.keys(properties),
+) => ({
+  type: 'object',
+  additionalProperties: false,
+  required: requiredFields,
+  properties,
+});
+export const jsonContent = (schema: Schema) => ({ 'application/json': { schema } });
+
+const ACTIVATED = {
+  response: str('The response, typed form (at most 150 characters).'),
+  qr: str('The combined form for a QR code: response and appliance certificate.'),
+  activationId: str('act_ and 8 hex digits.'),
+  licenseId: str('lic_ and 16 hex digits.'),
+  product: { type: 'string' },
+  features: { type: 'array', items: { type: 'string' } },
+  leaseEndsAt: { ...nullable('integer'), description: 'Unix seconds; null without a lease.' },
+  renewal: { type: 'boolean', description: 'true when this machine already held a seat.' },
+  seats: { type: 'integer', description: '0 means no limit.' },
+  seatsUsed: { type: 'integer' },
+};
+
+export const OFFLINE_RESPONSE = {
+  ...ACTIVATED,
+  qrSvg: str('The QR code of `qr`, as SVG.'),
+};
+
+export const LICENSE = {
+  licenseId: { type: 'string' },
+  product: { type: 'string' },
+  type: { enum: [...LICENSE_TYPES] },
+  seats: { type: 'integer', description: '0 means no limit.' },
+  seatsUsed: { type: 'integer' },
+  seatsFree: { ...nullable('integer'), description: 'null without a seat limit.' },
+  expiresAt: nullable('integer'),
+  features: { type: 'array', items: { type: 'string' } },
+  revoked: { type: 'boolean' },
+  key: str('The typed license key.'),
+};
+
+export const SCHEMAS = {
+  Error: object({
+    error: object(
+      {
+        code: {
+          type: 'string',
+          enum: [...Object.keys(ERROR_CODES), ...Object.keys(HTTP_ERROR_CODES)],
+        },
+        message: { type: 'string' },
+        details: {
+          type: 'object',
+          additionalProperties: { type: ['string', 'number', 'boolean'] },
+        },
+      },
+      ['code', 'message'],
+    ),
+  }),
+  Activated: object(ACTIVATED),
+  OfflineResponse: object(OFFLINE_RESPONSE),
+  Deactivated: object({
+    outcome: { enum: ['freed', 'already'] },
+    activationId: { type: 'string' },
+    licenseId: { type: 'string' },
+  }),
+  Validation: object({
+    valid: { type: 'boolean' },
+    code: {
+      enum: ['VALID', 'REVOKED', 'NOT_ACTIVATED', 'LICENSE_EXPIRED', 'LEASE_EXPIRED'],
+      description: 'VALID, or the first reason the activation is not in force.',
+    },
+    message: { type: 'string' },
+    licenseId: { type: 'string' },
+    activationId: { type: 'string' },
+    status: ref('ActivationStatus'),
+    leaseEndsAt: nullable('integer'),
+    lastSeenAt: { type: 'integer' },
+    license: object({
+      product: { type: 'string' },
+      revoked: { type: 'boolean' },
+      expiresAt: nullable('integer'),
+      expired: { type: 'boolean' },
+    }),
+    checkedAt: { type: 'integer' },
+  }),
+  ActivationStatus: { enum: ['active', 'deactivated', 'revoked'] },
+  License: object(LICENSE),
+  LicenseAdded: object({ outcome: { enum: ['added', 'existing'] }, license: ref('License') }),
+  Activation: object(
+    {
+      activationId: { type: 'string' },
+      licenseId: { type: 'string' },
+      fingerprint: str('fp_ and 16 hex digits.'),
+      status: ref('ActivationStatus'),
+      activatedAt: { type: 'integer' },
+      lastSeenAt: { type: 'integer' },
+      leaseEndsAt: nullable('integer'),
+      channel: { enum: ['offline', 'online'] },
+      ip: { type: 'string' },
+      clientId: { type: 'string' },
+      endedAt: { type: 'integer' },
+    },
+    [
+      'activationId',
+      'licenseId',
+      'fingerprint',
+      'status',
+      'activatedAt',
+      'lastSeenAt',
+      'leaseEndsAt',
+      'channel',
+    ],
+  ),
+};

@@ -1,0 +1,349 @@
+// The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. Written by hand next to
+// the routes; test/http/openapi.test.ts checks that it lists exactly the routes the server has.
+
+import { IMAGE_LIMIT, JSON_LIMIT } from './body.ts';
+import {
+  jsonContent,
+  LICENSE,
+  nullable,
+  object,
+  OFFLINE_RESPONSE,
+  ref,
+  type Schema,
+  SCHEMAS,
+  str,
+} from './openapi-schemas.ts';
+import type { Access } from './route.ts';
+
+const ERRORS: Record<number, string> = {
+  400: 'Bad input: malformed JSON, an unknown field, a wrong type, a mistyped or malformed code.',
+  401: 'No API token, or an unknown, revoked or expired one (UNAUTHORIZED).',
+  403: 'The token’s role may not use this endpoint (FORBIDDEN), or the license refuses (REVOKED, LICENSE_EXPIRED, …).',
+  404: 'The license or activation is not held by this appliance.',
+  409: 'A conflict with the ledger: every seat in use (SEATS_EXHAUSTED), or another license with this ID.',
+  413: `The body is larger than the endpoint accepts (BODY_TOO_LARGE): ${JSON_LIMIT / 1024} KiB of JSON, ${IMAGE_LIMIT / 1048576} MiB of image.`,
+  415: 'The Content-Type is not one the endpoint reads (MEDIA_TYPE_UNSUPPORTED).',
+  429: 'Too many requests from this address (RATE_LIMITED); the Retry-After header gives seconds to wait. Also DEACTIVATION_LIMIT.',
+  503: 'The ledger is locked by another process or unavailable.',
+};
+
+function errorResponses(statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      String(status),
+      {
+        description: ERRORS[status],
+        content: jsonContent(ref('Error')),
+        ...(status === 429
+          ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } } }
+          : {}),
+      },
+    ]),
+  );
+}
+
+interface Operation {
+  readonly id: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly access: Access;
+  readonly limited?: boolean;
+  readonly body?: Readonly<Record<string, { schema: Schema }>>;
+  readonly parameters?: readonly Schema[];
+  readonly ok: Readonly<Record<string, unknown>>;
+  readonly errors?: number[];
+}
+
+function operation(o: Operation) {
+  const statuses = new Set(o.errors ?? []);
+  if (o.access !== 'public') [401, 403].forEach((s) => statuses.add(s));
+  if (o.limited) statuses.add(429);
+  if (o.body) [400, 413, 415].forEach((s) => statuses.add(s));
+  if (o.parameters) statuses.add(400);
+  return {
+    operationId: o.id,
+    summary: o.summary,
+    tags: [o.tag],
+    security: o.access === 'public' ? [] : [{ bearer: [] }],
+    'x-airlock-role': o.access,
+    ...(o.parameters ? { parameters: o.parameters } : {}),
+    ...(o.body ? { requestBody: { required: true, content: o.body } } : {}),
+    responses: {
+      ...o.ok,
+      ...errorResponses([...statuses].sort()),
+      '500': { description: 'An unexpected fault (INTERNAL); the server log has the details.' },
+    },
+  };
+}
+
+const ok = (schema: Schema, description = 'Done.', status = '200') => ({
+  [status]: { description, content: jsonContent(schema) },
+});
+
+const codeField = (what: string) =>
+  str(`The ${what}: typed form (groups with dashes; confusable characters forgiven) or QR text.`, {
+    maxLength: 4096,
+  });
+
+const query = (name: string, description: string, schema: Schema) => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema,
+});
+
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'Airlock appliance API',
+    version: '1',
+    description:
+      'Offline and online activation of software licenses. JSON in and out; unknown fields are refused. Errors are {"error":{"code","message","details"?}} with the HTTP status of the code.',
+  },
+  servers: [{ url: '/api/v1' }],
+  tags: [
+    { name: 'offline', description: 'The operator desk for air-gapped machines.' },
+    { name: 'online', description: 'Hybrid clients that reach the appliance.' },
+    { name: 'admin', description: 'Licenses and the activation ledger.' },
+    { name: 'meta', description: 'Probes and this document.' },
+  ],
+  paths: {
+    '/offline/respond': {
+      post: operation({
+        id: 'respondOffline',
+        summary: 'Answer a challenge with a signed response (text and QR code).',
+        tag: 'offline',
+        access: 'operator',
+        limited: true,
+        body: jsonContent(object({ challenge: codeField('challenge') })),
+        ok: ok(ref('OfflineResponse')),
+        errors: [403, 404, 409],
+      }),
+    },
+    '/offline/respond-image': {
+      post: operation({
+        id: 'respondOfflineImage',
+        summary: 'Answer the challenge in a photo or screenshot of its QR code.',
+        tag: 'offline',
+        access: 'operator',
+        limited: true,
+        body: {
+          'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+          'image/jpeg': { schema: { type: 'string', contentMediaType: 'image/jpeg' } },
+        },
+        ok: ok(
+          object({
+            challenge: str('The challenge read from the picture.'),
+            ...OFFLINE_RESPONSE,
+          }),
+        ),
+        errors: [403, 404, 409],
+      }),
+    },
+    '/offline/deactivate': {
+      post: operation({
+        id: 'deactivateOffline',
+        summary: 'Free a seat with the deactivation code the machine showed.',
+        tag: 'offline',
+        access: 'operator',
+        limited: true,
+        body: jsonContent(object({ code: codeField('deactivation code') })),
+        ok: ok(ref('Deactivated')),
+        errors: [404],
+      }),
+    },
+    '/offline/qr.png': {
+      get: operation({
+        id: 'qrPng',
+        summary: 'Draw a code as a QR image (PNG, error correction M).',
+        tag: 'offline',
+        access: 'operator',
+        parameters: [
+          {
+            ...query('text', 'The code; write the "+" of a combined response as %2B.', {
+              type: 'string',
+              maxLength: 512,
+              pattern: '^[0-9A-Z+-]+$',
+            }),
+            required: true,
+          },
+        ],
+        ok: {
+          '200': {
+            description: 'The QR code.',
+            content: { 'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } } },
+          },
+        },
+      }),
+    },
+    '/activate': {
+      post: operation({
+        id: 'activate',
+        summary: 'Activate online: the same challenge and signed response as offline.',
+        tag: 'online',
+        access: 'operator',
+        limited: true,
+        body: jsonContent(
+          object(
+            {
+              challenge: codeField('challenge'),
+              clientId: str('The caller’s own name for the machine (recorded).', {
+                maxLength: 128,
+              }),
+            },
+            ['challenge'],
+          ),
+        ),
+        ok: ok(ref('Activated')),
+        errors: [403, 404, 409],
+      }),
+    },
+    '/validate': {
+      post: operation({
+        id: 'validate',
+        summary: 'Revalidate an activation: its status in the ledger and why it is not in force.',
+        tag: 'online',
+        access: 'operator',
+        limited: true,
+        body: jsonContent(
+          object({
+            licenseId: str('lic_ and 16 hex digits.'),
+            activationId: str('act_ and 8 hex digits.'),
+          }),
+        ),
+        ok: ok(ref('Validation')),
+        errors: [404],
+      }),
+    },
+    '/deactivate': {
+      post: operation({
+        id: 'deactivate',
+        summary: 'Free a seat with the deactivation code.',
+        tag: 'online',
+        access: 'operator',
+        limited: true,
+        body: jsonContent(object({ code: codeField('deactivation code') })),
+        ok: ok(ref('Deactivated')),
+        errors: [404],
+      }),
+    },
+    '/licenses': {
+      get: operation({
+        id: 'listLicenses',
+        summary: 'The licenses this appliance holds.',
+        tag: 'admin',
+        access: 'operator',
+        ok: ok(object({ licenses: { type: 'array', items: ref('License') } })),
+      }),
+      post: operation({
+        id: 'addLicense',
+        summary: 'Add a vendor license key (adding one already held is not an error).',
+        tag: 'admin',
+        access: 'admin',
+        body: jsonContent(object({ key: str('The typed license key.', { maxLength: 8192 }) })),
+        ok: {
+          ...ok(ref('LicenseAdded'), 'Added.', '201'),
+          ...ok(ref('LicenseAdded'), 'Already held.'),
+        },
+        errors: [409],
+      }),
+    },
+    '/licenses/{id}': {
+      get: operation({
+        id: 'getLicense',
+        summary: 'One license with its activations and seats.',
+        tag: 'admin',
+        access: 'operator',
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            description: 'lic_ and 16 hex digits.',
+            schema: { type: 'string' },
+          },
+        ],
+        ok: ok(object({ ...LICENSE, activations: { type: 'array', items: ref('Activation') } })),
+        errors: [404],
+      }),
+    },
+    '/activations': {
+      get: operation({
+        id: 'listActivations',
+        summary: 'Activations, filtered and paged (by activation ID, ascending).',
+        tag: 'admin',
+        access: 'operator',
+        parameters: [
+          query('licenseId', 'Only this license’s.', { type: 'string' }),
+          query('status', 'Only those with this status.', ref('ActivationStatus')),
+          query('limit', 'Page size.', {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1000,
+            default: 100,
+          }),
+          query('cursor', 'nextCursor of the page before.', { type: 'string' }),
+        ],
+        ok: ok(
+          object({
+            activations: { type: 'array', items: ref('Activation') },
+            nextCursor: { ...nullable('string'), description: 'null on the last page.' },
+          }),
+        ),
+      }),
+    },
+    '/health': {
+      get: operation({
+        id: 'health',
+        summary: 'The process answers.',
+        tag: 'meta',
+        access: 'public',
+        ok: ok(object({ status: { const: 'ok' } })),
+      }),
+    },
+    '/ready': {
+      get: operation({
+        id: 'ready',
+        summary: 'The appliance can sign responses (it holds a current certificate).',
+        tag: 'meta',
+        access: 'public',
+        ok: {
+          ...ok(
+            object({ status: { const: 'ready' }, certificateExpiresAt: { type: 'integer' } }),
+            'Ready.',
+          ),
+          ...ok(
+            object({
+              status: { const: 'not_ready' },
+              code: { enum: ['CERTIFICATE_UNKNOWN', 'CERTIFICATE_EXPIRED'] },
+              message: { type: 'string' },
+            }),
+            'Not ready: no certificate yet, or it expired.',
+            '503',
+          ),
+        },
+      }),
+    },
+    '/openapi.json': {
+      get: operation({
+        id: 'openapi',
+        summary: 'This document.',
+        tag: 'meta',
+        access: 'public',
+        ok: ok({ type: 'object' }),
+      }),
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          'A token from `airlock token create --role operator|admin`. Operators may use offline/*, activate, validate, deactivate and the GET endpoints; admins everything.',
+      },
+    },
+    schemas: SCHEMAS,
+  },
+} as const;

@@ -1,0 +1,92 @@
+// The operator's offline desk: a challenge typed or photographed in, the signed response out as
+// text and QR code; a deactivation code in, the seat freed.
+
+import type { Appliance, Responded } from '../../appliance/appliance.ts';
+import { IMAGE_LIMIT, mediaType, readBody, readJsonObject } from '../body.ts';
+import { HttpError } from '../errors.ts';
+import { parseFields, parseQuery, required } from '../fields.ts';
+import { challengeInPhoto } from '../photo.ts';
+import { MAX_QR_TEXT, qrPng, qrSvg } from '../qr.ts';
+import type { HttpContext, Route } from '../route.ts';
+
+/** Longer than any code; the decoders give the precise refusal (CODE_TOO_LONG) below this. */
+export const MAX_CODE_FIELD = 4096;
+
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg']);
+
+export async function renderResponded(r: Responded) {
+  return {
+    response: r.response,
+    qr: r.qr,
+    qrSvg: await qrSvg(r.qr),
+    activationId: r.activationId,
+    licenseId: r.licenseId,
+    product: r.product,
+    features: r.features,
+    leaseEndsAt: r.leaseEndsAt,
+    renewal: r.renewal,
+    seats: r.seats,
+    seatsUsed: r.seatsUsed,
+  };
+}
+
+/** Shared by the offline desk and online clients: the code is the proof either way. */
+export function deactivateHandler(appliance: Appliance) {
+  return async (ctx: HttpContext) => {
+    const body = parseFields(await readJsonObject(ctx.req), { code: required(MAX_CODE_FIELD) });
+    ctx.body = await appliance.deactivate(body.code);
+  };
+}
+
+export function offlineRoutes(appliance: Appliance): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/offline/respond',
+      access: 'operator',
+      limited: true,
+      async handle(ctx) {
+        const body = parseFields(await readJsonObject(ctx.req), {
+          challenge: required(MAX_CODE_FIELD),
+        });
+        ctx.body = await renderResponded(
+          await appliance.respond(body.challenge, { channel: 'offline' }),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      path: '/offline/respond-image',
+      access: 'operator',
+      limited: true,
+      async handle(ctx) {
+        if (!IMAGE_TYPES.has(mediaType(ctx.req))) {
+          throw new HttpError(
+            'MEDIA_TYPE_UNSUPPORTED',
+            'Send the picture itself as the request body, with Content-Type image/png or image/jpeg.',
+          );
+        }
+        const challenge = challengeInPhoto(await readBody(ctx.req, IMAGE_LIMIT));
+        const responded = await appliance.respond(challenge, { channel: 'offline' });
+        ctx.body = { challenge, ...(await renderResponded(responded)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/offline/deactivate',
+      access: 'operator',
+      limited: true,
+      handle: deactivateHandler(appliance),
+    },
+    {
+      method: 'GET',
+      path: '/offline/qr.png',
+      access: 'operator',
+      async handle(ctx) {
+        const { text } = parseQuery(ctx.query, { text: required(MAX_QR_TEXT) });
+        ctx.type = 'image/png';
+        ctx.body = Buffer.from(await qrPng(text));
+      },
+    },
+  ];
+}
