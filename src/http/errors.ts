@@ -1,9 +1,8 @@
 // Refusals only the HTTP layer makes (authentication, routing, body limits, rate limits), and how
 // every error becomes a status and a `{"error":{"code","message"}}` body. Koa's rule holds: the
 // message of a 4xx is shown, a 5xx only names its code and is logged in full.
-//
-// TODO: these codes move into ERROR_CODES in src/core/errors.ts (and docs/ERRORS.md); until then
-// this is their table. Their exit codes there would be 2 (usage) or 1.
+// These codes exist only over HTTP (no CLI command can give them), so their table lives here;
+// docs/ERRORS.md lists them under "HTTP API".
 
 import { AirlockError, type ErrorCode, httpStatusOf } from '../core/errors.ts';
 
