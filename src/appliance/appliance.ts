@@ -3,14 +3,17 @@
 // are never over-allocated); the answer leaves only once the record is durable.
 
 import { fromHex, toHex } from '../core/bytes.ts';
-import type { Verifier } from '../core/crypto.ts';
+import type { Signer, Verifier } from '../core/crypto.ts';
 import { answerChallenge } from '../core/answer-challenge.ts';
 import { AirlockError } from '../core/errors.ts';
 import { certificateCovers, type Certificate } from '../core/formats/certificate.ts';
 import { decodeChallenge } from '../core/formats/challenge.ts';
 import { decodeDeactivation } from '../core/formats/deactivation.ts';
+import { createHeldKey, decodeHeldKey, heldKeyHash } from '../core/formats/held-key.ts';
 import {
   decodeLicenseKey,
+  issueLicense,
+  type LicenseFields,
   type LicenseKey,
   licenseKeyText,
   parseLicenseKey,
@@ -47,7 +50,12 @@ export interface ApplianceDeps {
   readonly clock: () => number;
   readonly verifier: Verifier;
   readonly policy?: DeactivationPolicy;
+  /** Randomness, for the keys of appliance-held licenses. */
+  readonly random?: (n: number) => Uint8Array;
 }
+
+/** The terms of an appliance-held license; its ID comes from its key, its issue time is now. */
+export type HeldLicenseTerms = Omit<LicenseFields, 'licenseId' | 'issuedAt'>;
 
 export interface RequestMeta {
   readonly channel: 'offline' | 'online';
@@ -78,7 +86,10 @@ export interface LicenseSummary {
   readonly expiresAt: number | null;
   readonly features: readonly string[];
   readonly revoked: boolean;
+  /** The signed license key the clients use. */
   readonly key: string;
+  /** True for a license created on the appliance, whose `S…` key only its holder knows. */
+  readonly held: boolean;
 }
 
 export interface ActivationSummary {
@@ -131,7 +142,42 @@ export function createAppliance(deps: ApplianceDeps) {
       features: key.features,
       revoked: license.revoked !== undefined,
       key: license.key,
+      held: license.held !== undefined,
     };
+  }
+
+  /** Records a verified license; the same key again is an outcome, another with its ID is not. */
+  async function hold(
+    key: LicenseKey,
+    now: number,
+    heldHash?: string,
+  ): Promise<{ outcome: 'added' | 'existing'; license: LicenseSummary }> {
+    const licenseId = toHex(key.licenseId);
+    const existing = ledger.state.licenses.get(licenseId);
+    if (existing) {
+      if (existing.key !== licenseKeyText(key)) {
+        throw new AirlockError(
+          'LICENSE_EXISTS',
+          `A different license with ID ${formatId('license', key.licenseId)} is already held.`,
+        );
+      }
+      return { outcome: 'existing', license: summary(existing, now) };
+    }
+    await ledger.append(
+      'license.added',
+      {
+        licenseId,
+        key: licenseKeyText(key),
+        product: key.product,
+        seats: key.seats,
+        floating: key.type === 'floating',
+        expiresAt: key.expiresAt,
+        at: now,
+        ...(heldHash === undefined ? {} : { held: heldHash }),
+      },
+      now * 1000,
+    );
+    return { outcome: 'added', license: summary(ledger.state.licenses.get(licenseId)!, now) };
   }
 
   return {
@@ -152,32 +198,47 @@ export function createAppliance(deps: ApplianceDeps) {
           `This appliance is not authorised to activate "${key.product}".`,
         );
       }
-      const licenseId = toHex(key.licenseId);
-      const held = ledger.state.licenses.get(licenseId);
-      if (held) {
-        if (held.key !== licenseKeyText(key)) {
-          throw new AirlockError(
-            'LICENSE_EXISTS',
-            `A different license with ID ${formatId('license', key.licenseId)} is already held.`,
-          );
-        }
-        return { outcome: 'existing', license: summary(held, now) };
+      return hold(key, now);
+    },
+
+    /**
+     * Creates a license held by this appliance: a random `S…` key, stored only as a keyed hash,
+     * and a license key with the same ID signed by the vendor root (which only a standalone
+     * appliance holds). The `S…` key is returned once; it cannot be recovered.
+     */
+    async createHeldLicense(
+      terms: HeldLicenseTerms,
+      vendor: Signer,
+    ): Promise<{ heldKey: string; license: LicenseSummary }> {
+      if (deps.random === undefined) throw new TypeError('createHeldLicense needs deps.random');
+      const now = clock();
+      const heldKey = createHeldKey(deps.random(14));
+      const key = issueLicense({ ...terms, licenseId: heldKey.licenseId, issuedAt: now }, vendor);
+      // The vendor key given must be the one this appliance's clients trust.
+      verifyLicenseKey(licenseKeyText(key), {
+        trust: identity.trust,
+        now,
+        verifier: deps.verifier,
+      });
+      const { license } = await hold(key, now, heldKeyHash(identity.secret, heldKey));
+      return { heldKey: heldKey.text, license };
+    },
+
+    /**
+     * Trades an appliance-held `S…` key for the signed license key its clients verify offline.
+     * Only the key's holder can ask: the appliance compares keyed hashes.
+     */
+    redeem(text: unknown): LicenseSummary {
+      const heldKey = decodeHeldKey(text);
+      const licenseId = ledger.state.heldKeys.get(heldKeyHash(identity.secret, heldKey));
+      const license = licenseId === undefined ? undefined : ledger.state.licenses.get(licenseId);
+      if (license === undefined) {
+        throw new AirlockError(
+          'LICENSE_UNKNOWN',
+          'This appliance holds no license for this key: check it against the one you were given.',
+        );
       }
-      const durable = ledger.append(
-        'license.added',
-        {
-          licenseId,
-          key: licenseKeyText(key),
-          product: key.product,
-          seats: key.seats,
-          floating: key.type === 'floating',
-          expiresAt: key.expiresAt,
-          at: now,
-        },
-        now * 1000,
-      );
-      await durable;
-      return { outcome: 'added', license: summary(ledger.state.licenses.get(licenseId)!, now) };
+      return summary(license, clock());
     },
 
     /** Answers a challenge: the same machine renews, a new one takes a free seat. */

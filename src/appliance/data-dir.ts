@@ -96,7 +96,7 @@ export async function initApplianceDir(dir: string, options: InitOptions): Promi
       `${dir} already holds an appliance; it was left as it is.`,
     );
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(join(dir, DATA_FILES.ledger), { recursive: true, mode: 0o700 });
   const applianceId = nonZero(4);
   const seed = random(32);
   const signer = nodeSuite.signer(seed);

@@ -10,6 +10,8 @@ export interface LicenseAdded {
   readonly floating: boolean;
   readonly expiresAt: number | null;
   readonly at: number;
+  /** Appliance-held licenses: the keyed hash of their `S…` key (never the key itself). */
+  readonly held?: string;
 }
 
 export interface ActivationGranted {

@@ -29,7 +29,10 @@ export function deserialiseState(json: unknown): ApplianceState {
     throw new TypeError('not an appliance state snapshot');
   }
   const state = emptyApplianceState();
-  for (const l of j.licenses) state.licenses.set(l.licenseId, { ...l, active: new Set(l.active) });
+  for (const l of j.licenses) {
+    state.licenses.set(l.licenseId, { ...l, active: new Set(l.active) });
+    if (l.held !== undefined) state.heldKeys.set(l.held, l.licenseId);
+  }
   for (const a of j.activations) state.activations.set(a.activationId, { ...a });
   state.lastActivationId = j.lastActivationId;
   state.auditEvents = j.auditEvents;

@@ -11,6 +11,8 @@ export interface LicenseEntry {
   readonly floating: boolean;
   readonly expiresAt: number | null;
   readonly addedAt: number;
+  /** Appliance-held licenses: the keyed hash of their `S…` key. */
+  readonly held?: string;
   revoked?: { readonly at: number; readonly reason: string };
   /** IDs of activations whose status is active. */
   readonly active: Set<number>;
@@ -42,12 +44,20 @@ export interface ActivationEntry {
 export interface ApplianceState {
   readonly licenses: Map<string, LicenseEntry>;
   readonly activations: Map<number, ActivationEntry>;
+  /** Keyed hash of an appliance-held key → license ID (hex). */
+  readonly heldKeys: Map<string, string>;
   lastActivationId: number;
   auditEvents: number;
 }
 
 export function emptyApplianceState(): ApplianceState {
-  return { licenses: new Map(), activations: new Map(), lastActivationId: 0, auditEvents: 0 };
+  return {
+    licenses: new Map(),
+    activations: new Map(),
+    heldKeys: new Map(),
+    lastActivationId: 0,
+    auditEvents: 0,
+  };
 }
 
 /** Deactivations older than this no longer count against the transfer policy. */
@@ -67,9 +77,11 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
           floating: d.floating,
           expiresAt: d.expiresAt,
           addedAt: d.at,
+          ...(d.held === undefined ? {} : { held: d.held }),
           active: new Set(),
           deactivations: [],
         });
+        if (d.held !== undefined) state.heldKeys.set(d.held, d.licenseId);
       }
       return state;
     }
@@ -134,6 +146,8 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
     case 'audit':
       state.auditEvents++;
       return state;
+    default:
+      return state; // a record of a kind this version does not know changes nothing it keeps
   }
 }
 

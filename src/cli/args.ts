@@ -82,7 +82,8 @@ export function parseCommandArgs(argv: readonly string[], spec: ArgSpec): Parsed
   const help = values['help'] === true;
   const expected = spec.positionals ?? [];
   if (!help) {
-    const missing = expected.slice(parsed.positionals.length);
+    // A name ending in "?" is optional: `respond [CHALLENGE] --image PHOTO`.
+    const missing = expected.slice(parsed.positionals.length).filter((n) => !n.endsWith('?'));
     if (missing.length > 0) {
       throw usage(spec, `\`${spec.command}\` needs ${missing.join(' and ')}.`);
     }

@@ -17,4 +17,10 @@ export interface CliContext {
   readonly interactive: boolean;
   /** Reads standard input, refusing more than maxBytes. */
   readonly readStdin: (maxBytes: number, what: string) => Promise<Uint8Array>;
+  /** For long-running commands (serve): a line for the operator now, on stdout. */
+  readonly say: (line: string) => void;
+  /** A line for the log, on stderr. */
+  readonly warn: (line: string) => void;
+  /** Resolves with the signal's name when the process is asked to stop (SIGTERM, SIGINT). */
+  readonly untilStopped: () => Promise<string>;
 }

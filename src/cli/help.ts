@@ -18,7 +18,7 @@ const CONVENTIONS = [
   'seconds); on failure {"error":{"code":…,"message":…}} and a non-zero exit code. KEY, CHALLENGE',
   'and RESPONSE arguments may be - to read standard input, or @FILE to read a file.',
   'Exit codes: 0 ok, 1 internal error, 2 usage, 3 malformed or mistyped code, 4 signature or key,',
-  '5 license refused, 6 activation refused, 7 local files. docs/ERRORS.md lists every code.',
+  '5 license refused, 6 activation refused, 7 local files, 8 ledger. docs/ERRORS.md lists every code.',
 ];
 
 export function commandLine(command: Command): string {

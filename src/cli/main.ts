@@ -6,10 +6,15 @@ import { randomBytes } from 'node:crypto';
 import { AirlockError } from '../core/errors.ts';
 import { parseCommandArgs } from './args.ts';
 import type { Command, CommandGroup } from './command.ts';
+import { activationCommands } from './commands/activations.ts';
 import { applianceCommands } from './commands/appliance.ts';
 import { clientCommands } from './commands/client.ts';
+import { deactivateCommands, respondCommands } from './commands/desk.ts';
+import { ledgerCommands } from './commands/ledger.ts';
 import { licenseCommands } from './commands/license.ts';
 import { scanCommands } from './commands/scan.ts';
+import { serveCommands } from './commands/serve.ts';
+import { tokenCommands } from './commands/token.ts';
 import { vendorCommands } from './commands/vendor.ts';
 import type { CliContext, Env } from './context.ts';
 import { commandHelp, groupHelp, overview } from './help.ts';
@@ -20,6 +25,12 @@ const GROUPS: readonly CommandGroup[] = [
   vendorCommands,
   licenseCommands,
   applianceCommands,
+  serveCommands,
+  respondCommands,
+  deactivateCommands,
+  activationCommands,
+  tokenCommands,
+  ledgerCommands,
   scanCommands,
   clientCommands,
 ];
@@ -30,6 +41,20 @@ export interface CliIo {
   readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
   readonly stderr: { write(text: string): unknown };
   readonly stdin: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+  /** Resolves with the signal's name when the process is asked to stop (default: signals). */
+  readonly untilStopped?: () => Promise<string>;
+}
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve(signal);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
 }
 
 function processIo(): CliIo {
@@ -119,6 +144,9 @@ function contextOf(io: CliIo, json: boolean): CliContext {
     passphrase: passphrase === '' ? undefined : passphrase,
     interactive: !json && io.stdout.isTTY === true,
     readStdin: (maxBytes, what) => readBounded(io.stdin, maxBytes, what),
+    say: (line) => io.stdout.write(`${line}\n`),
+    warn: (line) => io.stderr.write(`airlock: ${line}\n`),
+    untilStopped: io.untilStopped ?? untilSignal,
   };
 }
 

@@ -50,10 +50,14 @@ export const ERROR_CODES = {
   ACTIVATION_UNKNOWN: { http: 404, exit: 5 },
   DEACTIVATION_LIMIT: { http: 429, exit: 5 },
   LICENSE_EXISTS: { http: 409, exit: 5 },
+  VENDOR_KEY_REQUIRED: { http: 409, exit: 7 },
   // The appliance's ledger
   LEDGER_LOCKED: { http: 503, exit: 8 },
   LEDGER_CORRUPT: { http: 500, exit: 8 },
   LEDGER_UNAVAILABLE: { http: 503, exit: 8 },
+  // Online mode: the client talking to the appliance over HTTP (src/sdk/online.ts)
+  APPLIANCE_UNREACHABLE: { http: 502, exit: 9 },
+  APPLIANCE_REFUSED: { http: 502, exit: 9 },
   // Command line
   USAGE: { http: 400, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },

@@ -31,6 +31,8 @@ export interface HttpAppOptions {
   readonly log?: (message: string, error: unknown) => void;
   /** How often, at most, the tokens file is checked for changes (default 1000 ms). */
   readonly tokenReloadMs?: number;
+  /** The ledger's health, for readiness (a ledger that cannot write makes the appliance unready). */
+  readonly ledger?: { readonly available: boolean };
 }
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -76,7 +78,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
     ...onlineRoutes(appliance, clock),
     ...licenseRoutes(appliance),
     ...activationRoutes(appliance),
-    ...healthRoutes(appliance, clock),
+    ...healthRoutes(appliance, clock, options.ledger),
     ...openapiRoutes(),
   ];
   const router = new Router<HttpState>({ prefix: API_PREFIX });

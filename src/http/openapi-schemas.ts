@@ -54,6 +54,10 @@ export const LICENSE = {
   features: { type: 'array', items: { type: 'string' } },
   revoked: { type: 'boolean' },
   key: str('The typed license key.'),
+  held: {
+    type: 'boolean',
+    description: 'true for a license created on the appliance (its S… key is kept hashed).',
+  },
 };
 
 export const SCHEMAS = {
@@ -102,6 +106,7 @@ export const SCHEMAS = {
   }),
   ActivationStatus: { enum: ['active', 'deactivated', 'revoked'] },
   License: object(LICENSE),
+  Redeemed: object({ license: ref('License') }),
   LicenseAdded: object({ outcome: { enum: ['added', 'existing'] }, license: ref('License') }),
   Activation: object(
     {

@@ -199,6 +199,19 @@ export const OPENAPI_DOCUMENT = {
         errors: [403, 404, 409],
       }),
     },
+    '/redeem': {
+      post: operation({
+        id: 'redeem',
+        summary:
+          'Trade an appliance-held key (S…, from `airlock license create`) for its signed license key.',
+        tag: 'online',
+        access: 'operator',
+        limited: true,
+        body: jsonContent(object({ key: codeField('appliance-held license key') })),
+        ok: ok(ref('Redeemed')),
+        errors: [404],
+      }),
+    },
     '/validate': {
       post: operation({
         id: 'validate',

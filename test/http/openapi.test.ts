@@ -11,6 +11,7 @@ const ROUTES = [
   'GET /offline/qr.png',
   'POST /activate',
   'POST /validate',
+  'POST /redeem',
   'POST /deactivate',
   'GET /licenses',
   'POST /licenses',

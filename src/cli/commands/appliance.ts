@@ -132,6 +132,6 @@ const info: Command = {
 
 export const applianceCommands: CommandGroup = {
   name: 'appliance',
-  title: 'site administrators: set up the activation appliance',
+  title: 'Site administrators: set up the activation appliance',
   commands: [init, installCert, info],
 };

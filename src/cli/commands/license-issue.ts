@@ -54,7 +54,7 @@ function parseFeatures(text: string | undefined): string[] {
 }
 
 /** Reads the license terms from the options; every rule of the format is checked here. */
-function termsOf(args: ParsedArgs, now: number): LicenseTerms {
+export function termsOf(args: ParsedArgs, now: number): LicenseTerms {
   const product = args.required('product');
   if (!NAME_PATTERN.test(product)) {
     throw usage(
@@ -96,6 +96,43 @@ function termsOf(args: ParsedArgs, now: number): LicenseTerms {
   return terms;
 }
 
+/** The options that state a license's terms, shared by `license issue` and `license create`. */
+export const TERMS_OPTIONS = {
+  product: { type: 'string', value: 'NAME', help: 'the product: a-z, 0-9, . _ -, at most 32' },
+  type: {
+    type: 'string',
+    value: 'TYPE',
+    help: 'perpetual (default), trial, subscription or floating',
+  },
+  expires: {
+    type: 'string',
+    value: 'DATE|+30d',
+    help: 'expiry: a date (UTC) or a time from now; trial and subscription need one',
+  },
+  seats: {
+    type: 'string',
+    value: 'N',
+    help: 'machines, or concurrent leases (default 1; 0 = unlimited)',
+  },
+  features: {
+    type: 'string',
+    value: 'a,b',
+    help: 'named features, comma-separated (at most 16)',
+  },
+  fingerprint: {
+    type: 'string',
+    value: 'fp_…',
+    help: 'bind to one machine (from `airlock client fingerprint --product NAME` there)',
+  },
+  user: { type: 'string', value: 'ID', help: 'bind to a user, as you name your users' },
+  lease: {
+    type: 'string',
+    value: 'DAYS',
+    help: 'activations must be renewed within this time (floating licenses need one)',
+  },
+  grace: { type: 'string', value: 'DAYS', help: 'use allowed after a lease ends unrenewed' },
+} as const;
+
 export const issue: Command = {
   group: 'license',
   name: 'issue',
@@ -109,39 +146,7 @@ export const issue: Command = {
   ].join('\n'),
   options: {
     vendor: { type: 'string', value: 'DIR', help: 'the vendor directory (airlock vendor init)' },
-    product: { type: 'string', value: 'NAME', help: 'the product: a-z, 0-9, . _ -, at most 32' },
-    type: {
-      type: 'string',
-      value: 'TYPE',
-      help: 'perpetual (default), trial, subscription or floating',
-    },
-    expires: {
-      type: 'string',
-      value: 'DATE|+30d',
-      help: 'expiry: a date (UTC) or a time from now; trial and subscription need one',
-    },
-    seats: {
-      type: 'string',
-      value: 'N',
-      help: 'machines, or concurrent leases (default 1; 0 = unlimited)',
-    },
-    features: {
-      type: 'string',
-      value: 'a,b',
-      help: 'named features, comma-separated (at most 16)',
-    },
-    fingerprint: {
-      type: 'string',
-      value: 'fp_…',
-      help: 'bind to one machine (from `airlock client fingerprint --product NAME` there)',
-    },
-    user: { type: 'string', value: 'ID', help: 'bind to a user, as you name your users' },
-    lease: {
-      type: 'string',
-      value: 'DAYS',
-      help: 'activations must be renewed within this time (floating licenses need one)',
-    },
-    grace: { type: 'string', value: 'DAYS', help: 'use allowed after a lease ends unrenewed' },
+    ...TERMS_OPTIONS,
   },
   required: ['vendor', 'product'],
   async run(args, ctx) {

@@ -1,11 +1,12 @@
 // The licenses the appliance holds: list them, add a vendor license key, show one with its
-// activations and free seats.
+// activations and free seats; and redeem an appliance-held key for its signed license key.
 
 import type { Appliance, LicenseSummary } from '../../appliance/appliance.ts';
 import { toHex } from '../../core/bytes.ts';
 import { parseId } from '../../core/ids.ts';
 import { readJsonObject } from '../body.ts';
 import { parseFields, required } from '../fields.ts';
+import { MAX_CODE_FIELD } from './offline.ts';
 import type { Route } from '../route.ts';
 
 /** A license key of the largest kind is about 1500 characters. */
@@ -40,6 +41,17 @@ export function licenseRoutes(appliance: Appliance): Route[] {
           outcome: added.outcome,
           license: { ...added.license, seatsFree: seatsFree(added.license) },
         };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/redeem',
+      access: 'operator',
+      limited: true,
+      async handle(ctx) {
+        const body = parseFields(await readJsonObject(ctx.req), { key: required(MAX_CODE_FIELD) });
+        const license = appliance.redeem(body.key);
+        ctx.body = { license: { ...license, seatsFree: seatsFree(license) } };
       },
     },
     {

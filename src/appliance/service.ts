@@ -1,0 +1,73 @@
+// An appliance on its data directory: identity, the file ledger (its journal holds the events of
+// src/appliance/events.ts), and the use cases over them. The one place that joins the three.
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openLedger, type Ledger, type LedgerNotice, type Reducer } from '../ledger/index.ts';
+import { nodeSuite } from '../node/ed25519.ts';
+import { type Appliance, createAppliance } from './appliance.ts';
+import { type ApplianceIdentity, DATA_FILES, openApplianceDir } from './data-dir.ts';
+import type { DeactivationPolicy } from './decide.ts';
+import type { ApplianceEvent } from './events.ts';
+import { deserialiseState, serialiseState } from './state-snapshot.ts';
+import { type ApplianceState, emptyApplianceState, reduce } from './state.ts';
+
+export const applianceReducer: Reducer<ApplianceState> = {
+  initial: emptyApplianceState,
+  apply: (state, record) => reduce(state, record as unknown as ApplianceEvent),
+  serialise: serialiseState,
+  deserialise: deserialiseState,
+};
+
+export interface OpenApplianceOptions {
+  readonly passphrase?: string | undefined;
+  /** Unix seconds. */
+  readonly clock: () => number;
+  readonly random: (n: number) => Uint8Array;
+  /** Shown to a second writer of the same data directory ("appliance server"). */
+  readonly purpose: string;
+  readonly onNotice?: (notice: LedgerNotice) => void;
+  readonly policy?: DeactivationPolicy;
+  readonly snapshotEvery?: number;
+}
+
+export interface OpenAppliance {
+  readonly identity: ApplianceIdentity;
+  readonly ledger: Ledger<ApplianceState>;
+  readonly appliance: Appliance;
+  /** Finishes pending writes, writes a snapshot, releases the ledger's lock. */
+  close(): Promise<void>;
+}
+
+export function ledgerDir(dataDir: string): string {
+  return join(dataDir, DATA_FILES.ledger);
+}
+
+export async function openAppliance(
+  dir: string,
+  options: OpenApplianceOptions,
+): Promise<OpenAppliance> {
+  const identity = await openApplianceDir(dir, { passphrase: options.passphrase });
+  await mkdir(ledgerDir(dir), { recursive: true, mode: 0o700 });
+  const ledger = await openLedger({
+    dir: ledgerDir(dir),
+    reducer: applianceReducer,
+    purpose: options.purpose,
+    ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+    ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
+  });
+  const appliance = createAppliance({
+    identity,
+    ledger: {
+      get state() {
+        return ledger.state;
+      },
+      append: (type, data, atMs) => ledger.append(type, data, atMs),
+    },
+    clock: options.clock,
+    verifier: nodeSuite,
+    random: options.random,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+  });
+  return { identity, ledger, appliance, close: () => ledger.close() };
+}
