@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DATA_FILES, initApplianceDir } from '../../appliance/data-dir.ts';
 import { createToken } from '../../appliance/tokens.ts';
 import { AirlockError } from '../../core/errors.ts';
+import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from '../../http/rate-limit.ts';
 import { runAppliance } from '../../http/run.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
@@ -23,6 +24,23 @@ function parsePort(text: string | undefined): number {
     throw new AirlockError('USAGE', `--port must be a port number (0 to 65535), not "${text}".`);
   }
   return Number(text);
+}
+
+/** "120" per minute (burst half of it), or "120/40" with an explicit burst. */
+function parseRateLimit(text: string | undefined): RateLimitOptions | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d{1,7})(?:\/(\d{1,7}))?$/.exec(text);
+  const perMinute = Number(match?.[1] ?? 0);
+  if (match === null || perMinute === 0 || match[2] === '0') {
+    throw new AirlockError(
+      'USAGE',
+      `--rate-limit is requests per minute per client address, optionally with a burst: 120 or 120/40, not "${text.slice(0, 40)}".`,
+    );
+  }
+  return {
+    perMinute,
+    burst: match[2] === undefined ? Math.max(1, perMinute >> 1) : Number(match[2]),
+  };
 }
 
 /** First start of `npm start`: a demo appliance and an admin token, both printed. */
@@ -41,7 +59,8 @@ const serve: Command = {
   group: 'serve',
   name: '',
   summary: 'run the appliance’s HTTP API on its ledger',
-  usage: '--data DIR [--host 127.0.0.1] [--port 8080] [--init] [--proxy] [--allow-plain-http]',
+  usage:
+    '--data DIR [--host 127.0.0.1] [--port 8080] [--init] [--rate-limit N[/BURST]] [--proxy] [--allow-plain-http]',
   help: [
     'Opens the data directory (its ledger is locked for this process: other commands that write',
     'it refuse with LEDGER_LOCKED until the server stops) and serves /api/v1 until SIGTERM or',
@@ -59,6 +78,11 @@ const serve: Command = {
     port: { type: 'string', value: 'PORT', help: `port (default ${DEFAULT_PORT}; 0 picks one)` },
     init: { type: 'boolean', help: 'create a demo data directory if there is none' },
     proxy: { type: 'boolean', help: 'trust X-Forwarded-For from a reverse proxy' },
+    'rate-limit': {
+      type: 'string',
+      value: 'N[/BURST]',
+      help: `activation requests per minute per address (default ${DEFAULT_RATE_LIMIT.perMinute}/${DEFAULT_RATE_LIMIT.burst})`,
+    },
     'allow-plain-http': { type: 'boolean', help: 'serve plain HTTP beyond loopback' },
   },
   required: ['data'],
@@ -66,6 +90,7 @@ const serve: Command = {
     const dir = args.required('data');
     const host = args.string('host') ?? '127.0.0.1';
     const port = parsePort(args.string('port'));
+    const rateLimit = parseRateLimit(args.string('rate-limit'));
     if (host !== 'localhost' && isIP(host) === 0) {
       throw new AirlockError('USAGE', `--host must be an IP address, not "${host.slice(0, 60)}".`);
     }
@@ -88,6 +113,7 @@ const serve: Command = {
       random: ctx.random,
       proxy: args.flag('proxy'),
       log: ctx.warn,
+      ...(rateLimit === undefined ? {} : { rateLimit }),
     });
     const api = `${running.url}/api/v1`;
     if (args.json) {
