@@ -3,7 +3,13 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openLedger, type Ledger, type LedgerNotice, type Reducer } from '../ledger/index.ts';
+import {
+  type JournalFileOps,
+  openLedger,
+  type Ledger,
+  type LedgerNotice,
+  type Reducer,
+} from '../ledger/index.ts';
 import { nodeSuite } from '../node/ed25519.ts';
 import { type Appliance, createAppliance } from './appliance.ts';
 import { type ApplianceIdentity, DATA_FILES, openApplianceDir } from './data-dir.ts';
@@ -29,6 +35,8 @@ export interface OpenApplianceOptions {
   readonly onNotice?: (notice: LedgerNotice) => void;
   readonly policy?: DeactivationPolicy;
   readonly snapshotEvery?: number;
+  /** The journal's file operations (a test seam for full disks; default node:fs). */
+  readonly fileOps?: JournalFileOps;
 }
 
 export interface OpenAppliance {
@@ -55,6 +63,7 @@ export async function openAppliance(
     purpose: options.purpose,
     ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
     ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
+    ...(options.fileOps === undefined ? {} : { fileOps: options.fileOps }),
   });
   const appliance = createAppliance({
     identity,
