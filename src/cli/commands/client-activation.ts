@@ -1,14 +1,92 @@
-// `airlock client challenge | apply | deactivate`: the steps of an offline activation on the
-// machine being licensed, and giving its seat back.
+// `airlock client challenge | apply | activate | deactivate`: the steps of an offline activation on
+// the machine being licensed, the same done online through the appliance's API (falling back to
+// the offline challenge when it cannot be reached), and giving the seat back.
 
-import { AirlockError } from '../../core/errors.ts';
+import { AirlockError, exitCodeOf } from '../../core/errors.ts';
 import { DEACTIVATION_REASONS, type DeactivationReason } from '../../core/formats/deactivation.ts';
 import { formatId } from '../../core/ids.ts';
+import type { OpenedActivation } from '../../sdk/activation.ts';
+import type { ChallengeResult } from '../../sdk/create-challenge.ts';
+import type { ParsedArgs } from '../args.ts';
 import type { Command } from '../command.ts';
+import type { CliContext } from '../context.ts';
 import { readCodeArgument } from '../inputs.ts';
 import { list, outcome, relative, rows, when } from '../output.ts';
 import { qrFileType, terminalQr, writeQrFile } from '../qr.ts';
-import { openClient, STORE, storeHint, TRUST } from './client-options.ts';
+import {
+  ONLINE,
+  onlineOptions,
+  openClient,
+  STORE,
+  storeHint,
+  TOKEN,
+  TRUST,
+} from './client-options.ts';
+
+const QR = {
+  type: 'string',
+  value: 'FILE.png|FILE.svg',
+  help: 'also write the QR code to this file',
+} as const;
+
+/** The challenge for a person: typed, as a QR code, and what to do with it. */
+async function challengeOutput(
+  result: Omit<ChallengeResult, 'state'>,
+  qrFile: string | undefined,
+  args: ParsedArgs,
+  ctx: CliContext,
+) {
+  if (qrFile !== undefined) await writeQrFile(qrFile, result.text);
+  const licenseId = formatId('license', result.license.licenseId);
+  const qr = ctx.interactive ? await terminalQr(result.text) : undefined;
+  return {
+    data: {
+      challenge: result.text,
+      licenseId,
+      product: result.license.product,
+      ...(qrFile === undefined ? {} : { qrFile }),
+    },
+    lines: [
+      `Challenge for license ${licenseId} (${result.license.product}):`,
+      '',
+      result.text,
+      ...(qr === undefined ? [] : ['', qr]),
+      ...(qrFile === undefined ? [] : [`QR code written to ${qrFile}.`]),
+      '',
+      'Take it to the activation appliance (type it or scan the QR code), then enter its response:',
+      `  airlock client apply RESPONSE ${storeHint(args)}`,
+    ],
+  };
+}
+
+/** An activation in place, for a person and for --json. */
+function activatedOutput(a: OpenedActivation, args: ParsedArgs, now: number) {
+  const licenseId = formatId('license', a.license.licenseId);
+  return {
+    data: {
+      activated: true,
+      activationId: a.activationId,
+      applianceId: a.applianceId,
+      licenseId,
+      product: a.license.product,
+      features: a.features,
+      leaseEndsAt: a.leaseEndsAt,
+    },
+    lines: [
+      `Activated: license ${licenseId} (${a.license.product}) on this machine, activation ${a.activationId}.`,
+      ...rows([
+        ['features', list(a.features)],
+        [
+          'lease',
+          a.leaseEndsAt === null
+            ? 'none: the activation lasts as long as the license'
+            : `ends ${when(a.leaseEndsAt)} (${relative(a.leaseEndsAt, now)}); renew with a new challenge before then`,
+        ],
+      ]),
+      `Check it any time: airlock client status ${storeHint(args)}`,
+    ],
+  };
+}
 
 export const challenge: Command = {
   group: 'client',
@@ -25,7 +103,7 @@ export const challenge: Command = {
     license: { type: 'string', value: 'KEY', help: 'the license key to activate' },
     store: STORE,
     trust: TRUST,
-    qr: { type: 'string', value: 'FILE.png|FILE.svg', help: 'also write the QR code to this file' },
+    qr: QR,
   },
   required: ['license', 'store', 'trust'],
   async run(args, ctx) {
@@ -33,28 +111,8 @@ export const challenge: Command = {
     if (qrFile !== undefined) qrFileType(qrFile);
     const licenseKey = await readCodeArgument(args.required('license'), 'license key', ctx);
     const client = await openClient(args, ctx);
-    const result = await client.challenge(licenseKey);
-    if (qrFile !== undefined) await writeQrFile(qrFile, result.text);
-    const licenseId = formatId('license', result.license.licenseId);
-    const qr = ctx.interactive ? await terminalQr(result.text) : undefined;
-    return outcome(
-      {
-        challenge: result.text,
-        licenseId,
-        product: result.license.product,
-        ...(qrFile === undefined ? {} : { qrFile }),
-      },
-      [
-        `Challenge for license ${licenseId} (${result.license.product}):`,
-        '',
-        result.text,
-        ...(qr === undefined ? [] : ['', qr]),
-        ...(qrFile === undefined ? [] : [`QR code written to ${qrFile}.`]),
-        '',
-        'Take it to the activation appliance (type it or scan the QR code), then enter its response:',
-        `  airlock client apply RESPONSE ${storeHint(args)}`,
-      ],
-    );
+    const shown = await challengeOutput(await client.challenge(licenseKey), qrFile, args, ctx);
+    return outcome(shown.data, shown.lines);
   },
 };
 
@@ -76,33 +134,76 @@ export const apply: Command = {
   async run(args, ctx) {
     const response = await readCodeArgument(args.positionals[0]!, 'response code', ctx);
     const client = await openClient(args, ctx);
-    const { activation: a } = await client.apply(response);
-    const licenseId = formatId('license', a.license.licenseId);
-    const now = ctx.now();
-    return outcome(
-      {
-        activated: true,
-        activationId: a.activationId,
-        applianceId: a.applianceId,
-        licenseId,
-        product: a.license.product,
-        features: a.features,
-        leaseEndsAt: a.leaseEndsAt,
-      },
-      [
-        `Activated: license ${licenseId} (${a.license.product}) on this machine, activation ${a.activationId}.`,
-        ...rows([
-          ['features', list(a.features)],
-          [
-            'lease',
-            a.leaseEndsAt === null
-              ? 'none: the activation lasts as long as the license'
-              : `ends ${when(a.leaseEndsAt)} (${relative(a.leaseEndsAt, now)}); renew with a new challenge before then`,
-          ],
-        ]),
-        `Check it any time: airlock client status ${storeHint(args)}`,
-      ],
-    );
+    const { activation } = await client.apply(response);
+    const shown = activatedOutput(activation, args, ctx.now());
+    return outcome(shown.data, shown.lines);
+  },
+};
+
+export const activate: Command = {
+  group: 'client',
+  name: 'activate',
+  summary: 'activate through the appliance over the network, or fall back to the challenge',
+  usage:
+    '--license KEY --online URL [--token TOKEN] --store DIR --trust FILE|DIR [--qr FILE.png|FILE.svg]',
+  help: [
+    "Makes this machine's challenge (as `client challenge` does), sends it to the appliance's API",
+    'with an operator token (AIRLOCK_TOKEN, or --token), and applies the signed response: the store',
+    'ends up exactly as after `client challenge` and `client apply`. Running it again renews the',
+    'lease. A refusal (no seats left, revoked license, bad token, rate limit) is reported as such.',
+    'When the appliance cannot be reached (network error, timeout, server error), the challenge is',
+    'printed instead (and drawn or written as a QR code) for the offline way, and the command exits',
+    'with the code of APPLIANCE_UNREACHABLE; enter the response later with `client apply`.',
+  ].join('\n'),
+  options: {
+    license: { type: 'string', value: 'KEY', help: 'the license key to activate' },
+    online: ONLINE,
+    token: TOKEN,
+    store: STORE,
+    trust: TRUST,
+    qr: { ...QR, help: 'if it falls back: also write the QR code to this file' },
+  },
+  required: ['license', 'online', 'store', 'trust'],
+  async run(args, ctx) {
+    const command = 'airlock client activate';
+    const online = onlineOptions(args, ctx, command);
+    const qrFile = args.string('qr');
+    if (qrFile !== undefined) qrFileType(qrFile);
+    const licenseKey = await readCodeArgument(args.required('license'), 'license key', ctx);
+    const client = await openClient(args, ctx, true, online);
+    const result = await client.activate(licenseKey);
+    if (result.mode === 'online') {
+      const shown = activatedOutput(result.activation, args, ctx.now());
+      return outcome(
+        {
+          mode: 'online',
+          ...shown.data,
+          renewal: result.renewal,
+          seats: result.seats,
+          seatsUsed: result.seatsUsed,
+        },
+        [
+          ...shown.lines.slice(0, 1),
+          ...rows([
+            [
+              'seats',
+              `${result.seatsUsed} of ${result.seats} in use${result.renewal ? ' (a renewal: this machine already held one)' : ''}`,
+            ],
+          ]),
+          ...shown.lines.slice(1),
+        ],
+      );
+    }
+    const shown = await challengeOutput(result, qrFile, args, ctx);
+    const code = 'APPLIANCE_UNREACHABLE';
+    return {
+      ...outcome({ mode: 'offline', ...shown.data, error: { code, message: result.unreachable } }, [
+        `${result.unreachable} Activate offline instead.`,
+        '',
+        ...shown.lines,
+      ]),
+      exitCode: exitCodeOf(code),
+    };
   },
 };
 

@@ -2,12 +2,12 @@
 // applications in any language (--json) and for operators.
 
 import type { CommandGroup } from '../command.ts';
-import { apply, challenge, deactivate } from './client-activation.ts';
+import { activate, apply, challenge, deactivate } from './client-activation.ts';
 import { fingerprint } from './client-fingerprint.ts';
 import { importRevocations, status } from './client-status.ts';
 
 export const clientCommands: CommandGroup = {
   name: 'client',
   title: 'Client (on the machine being licensed)',
-  commands: [fingerprint, challenge, apply, status, deactivate, importRevocations],
+  commands: [fingerprint, challenge, apply, activate, status, deactivate, importRevocations],
 };
