@@ -11,7 +11,7 @@ export const KINDS = {
   D: 'deactivation code',
   A: 'appliance certificate',
   B: 'revocation bundle',
-  S: 'appliance-held license key',
+  S: 'held license key',
 } as const;
 
 export type KindLetter = keyof typeof KINDS;

@@ -119,7 +119,7 @@ export const redeem: Command = {
   required: ['data'],
   positionals: ['HELD_KEY'],
   async run(args, ctx) {
-    const text = await readCodeArgument(args.positionals[0]!, 'appliance-held license key', ctx);
+    const text = await readCodeArgument(args.positionals[0]!, 'held license key', ctx);
     return withAppliance(args, ctx, 'airlock license redeem', async ({ appliance }) => {
       const license = appliance.redeem(text);
       return outcome({ key: license.key, license }, [

@@ -12,7 +12,7 @@ const VERSION = 1;
 export const HELD_KEY_BYTES = 15;
 export const HELD_KEY_RANDOM_BYTES = HELD_KEY_BYTES - 1;
 const LIMITS = {
-  what: 'appliance-held license key',
+  what: 'held license key',
   minGroups: 3,
   maxGroups: 3,
   kind: { letter: 'S', version: VERSION },
