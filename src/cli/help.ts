@@ -5,12 +5,14 @@ import type { Command, CommandGroup } from './command.ts';
 const ENVIRONMENT = [
   'Environment:',
   '  AIRLOCK_PASSPHRASE  encrypts the vendor root key (vendor init) and unlocks it (other vendor',
-  '                      and license commands)',
+  '                      and license commands) and the appliance key (appliance and site',
+  '                      commands)',
   "  AIRLOCK_MACHINE_ID  sets this machine's identity, replacing its hardware components:",
   '                      containers, tests, several simulated machines on one host',
   '  AIRLOCK_NOW         overrides the clock for every command (Unix seconds, an ISO 8601 date,',
   '                      or +30d from now): for testing and demos only, e.g. to show a lease',
   '                      expiring or a clock set back',
+  '  AIRLOCK_TOKEN       the API token for `client activate --online` (instead of --token)',
 ];
 
 const CONVENTIONS = [
@@ -18,7 +20,8 @@ const CONVENTIONS = [
   'seconds); on failure {"error":{"code":…,"message":…}} and a non-zero exit code. KEY, CHALLENGE',
   'and RESPONSE arguments may be - to read standard input, or @FILE to read a file.',
   'Exit codes: 0 ok, 1 internal error, 2 usage, 3 malformed or mistyped code, 4 signature or key,',
-  '5 license refused, 6 activation refused, 7 local files, 8 ledger. docs/ERRORS.md lists every code.',
+  '5 license refused, 6 activation refused, 7 local files, 8 ledger, 9 appliance unreachable.',
+  'docs/ERRORS.md lists every code. `serve --json` prints one line when it listens, one when stopped.',
 ];
 
 export function commandLine(command: Command): string {

@@ -86,6 +86,9 @@ export const SCHEMAS = {
   }),
   Validation: object({
     valid: { type: 'boolean' },
+    applianceId: str(
+      'apl_ and 8 hex digits: the appliance that answers (activation IDs are per appliance).',
+    ),
     code: {
       enum: ['VALID', 'REVOKED', 'NOT_ACTIVATED', 'LICENSE_EXPIRED', 'LEASE_EXPIRED'],
       description: 'VALID, or the first reason the activation is not in force.',

@@ -26,3 +26,12 @@ export { applyResponse, type ApplyResult } from './apply-response.ts';
 export { getStatus, type Status, type StatusResult, type StatusWarning } from './status.ts';
 export { deactivate, type DeactivateResult } from './deactivate.ts';
 export { importRevocations, type ImportResult } from './import-revocations.ts';
+export {
+  type ApplianceClient,
+  type ApplianceConnection,
+  createApplianceClient,
+  type DeactivationAnswer,
+  type OnlineActivationAnswer,
+  type ValidationAnswer,
+} from './online.ts';
+export { recordVerdict, type ApplianceVerdict, type VerdictResult } from './record-verdict.ts';

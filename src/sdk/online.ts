@@ -60,7 +60,12 @@ export interface ApplianceClient {
   /** The base address requests go to (…/api/v1), for messages. */
   readonly url: string;
   activate(challenge: string, clientId?: string): Promise<OnlineActivationAnswer>;
-  validate(licenseId: string, activationId: string): Promise<ValidationAnswer>;
+  /** With `applianceId` (apl_…), an answer from another appliance is refused. */
+  validate(
+    licenseId: string,
+    activationId: string,
+    applianceId?: string,
+  ): Promise<ValidationAnswer>;
   deactivate(code: string): Promise<DeactivationAnswer>;
 }
 
@@ -203,7 +208,7 @@ export function createApplianceClient(connection: ApplianceConnection): Applianc
       };
     },
 
-    async validate(licenseId, activationId) {
+    async validate(licenseId, activationId, applianceId) {
       if (typeof licenseId !== 'string' || typeof activationId !== 'string') {
         throw new TypeError('validate needs the license ID and activation ID as strings');
       }
@@ -231,6 +236,10 @@ export function createApplianceClient(connection: ApplianceConnection): Applianc
       // An answer about another activation must not be taken for this one's.
       if (answer.licenseId !== licenseId) throw shapeError('/validate', 'licenseId');
       if (answer.activationId !== activationId) throw shapeError('/validate', 'activationId');
+      // Activation IDs are per appliance: another appliance's answer is about another activation.
+      if (applianceId !== undefined && read.string('applianceId') !== applianceId) {
+        throw shapeError('/validate', 'applianceId');
+      }
       return answer;
     },
 

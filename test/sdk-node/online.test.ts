@@ -426,3 +426,18 @@ test('the online methods need the online option', async (t) => {
   await t.throwsAsync(client.activate(s.key), { instanceOf: TypeError });
   await t.throwsAsync(client.revalidate(), { instanceOf: TypeError });
 });
+
+test('an answer from another appliance than the one that granted the activation is refused', async (t) => {
+  const granted = await setup(t);
+  const other = await setup(t);
+  const elsewhere = await machine(t, other, 'elsewhere');
+  t.is((await elsewhere.activate(other.key)).mode, 'online'); // act_00000001 there too
+  const apl = (s: Setup) => `apl_${toHex(s.identity.applianceId)}`;
+  const client = createApplianceClient({ url: other.url, token: other.tokens.operator });
+  await t.throwsAsync(client.validate(other.licenseId, 'act_00000001', apl(granted)), {
+    code: 'APPLIANCE_UNREACHABLE',
+    message: /applianceId/,
+  });
+  const right = await client.validate(other.licenseId, 'act_00000001', apl(other));
+  t.true(right.valid);
+});

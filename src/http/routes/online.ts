@@ -5,7 +5,7 @@ import type { Appliance, ActivationSummary } from '../../appliance/appliance.ts'
 import { toHex } from '../../core/bytes.ts';
 import { dateOf } from '../../core/dates.ts';
 import { AirlockError, type ErrorCode } from '../../core/errors.ts';
-import { ID_PREFIX, parseId } from '../../core/ids.ts';
+import { formatId, ID_PREFIX, parseId } from '../../core/ids.ts';
 import { readJsonObject } from '../body.ts';
 import { optional, parseFields, required } from '../fields.ts';
 import type { Route } from '../route.ts';
@@ -69,6 +69,7 @@ export function onlineRoutes(appliance: Appliance, clock: () => number): Route[]
         const verdict = judge(license.revoked, expired, activation, now);
         ctx.body = {
           valid: verdict.code === 'VALID',
+          applianceId: formatId('appliance', appliance.identity.applianceId),
           code: verdict.code,
           message: verdict.message,
           licenseId: license.licenseId,

@@ -170,7 +170,7 @@ export function createNodeClient(options: NodeClientOptions): NodeClient {
       const licenseId = formatId('license', a.license.licenseId);
       let answer: ValidationAnswer;
       try {
-        answer = await appliance.validate(licenseId, a.activationId);
+        answer = await appliance.validate(licenseId, a.activationId, a.applianceId);
       } catch (error) {
         if (isUnreachable(error)) {
           return { checked: false, status: await status(), unreachable: error.message };
