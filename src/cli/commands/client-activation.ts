@@ -60,7 +60,12 @@ async function challengeOutput(
 }
 
 /** An activation in place, for a person and for --json. */
-function activatedOutput(a: OpenedActivation, args: ParsedArgs, now: number) {
+function activatedOutput(
+  a: OpenedActivation,
+  args: ParsedArgs,
+  now: number,
+  firstRows: readonly (readonly [string, string])[] = [],
+) {
   const licenseId = formatId('license', a.license.licenseId);
   return {
     data: {
@@ -75,6 +80,7 @@ function activatedOutput(a: OpenedActivation, args: ParsedArgs, now: number) {
     lines: [
       `Activated: license ${licenseId} (${a.license.product}) on this machine, activation ${a.activationId}.`,
       ...rows([
+        ...firstRows,
         ['features', list(a.features)],
         [
           'lease',
@@ -173,7 +179,14 @@ export const activate: Command = {
     const client = await openClient(args, ctx, true, online);
     const result = await client.activate(licenseKey);
     if (result.mode === 'online') {
-      const shown = activatedOutput(result.activation, args, ctx.now());
+      const seats =
+        result.seats === 0
+          ? `${result.seatsUsed} in use (no limit)`
+          : `${result.seatsUsed} of ${result.seats} in use`;
+      const renewal = result.renewal ? ' (a renewal: this machine already held one)' : '';
+      const shown = activatedOutput(result.activation, args, ctx.now(), [
+        ['seats', `${seats}${renewal}`],
+      ]);
       return outcome(
         {
           mode: 'online',
@@ -182,16 +195,7 @@ export const activate: Command = {
           seats: result.seats,
           seatsUsed: result.seatsUsed,
         },
-        [
-          ...shown.lines.slice(0, 1),
-          ...rows([
-            [
-              'seats',
-              `${result.seatsUsed} of ${result.seats} in use${result.renewal ? ' (a renewal: this machine already held one)' : ''}`,
-            ],
-          ]),
-          ...shown.lines.slice(1),
-        ],
+        shown.lines,
       );
     }
     const shown = await challengeOutput(result, qrFile, args, ctx);

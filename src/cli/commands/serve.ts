@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { DATA_FILES, initApplianceDir } from '../../appliance/data-dir.ts';
 import { createToken } from '../../appliance/tokens.ts';
 import { AirlockError } from '../../core/errors.ts';
+import { formatId } from '../../core/ids.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from '../../http/rate-limit.ts';
 import { runAppliance } from '../../http/run.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
@@ -121,7 +122,7 @@ const serve: Command = {
     } else {
       for (const line of [
         ...intro,
-        `Airlock appliance ${running.identity.settings.applianceId} (${running.identity.settings.mode}) serving ${api}`,
+        `Airlock appliance ${formatId('appliance', running.identity.applianceId)} (${running.identity.settings.mode}) serving ${api}`,
         `  health: ${api}/health    API description: ${api}/openapi.json`,
         fresh
           ? '  Send the admin token as "Authorization: Bearer TOKEN".'
