@@ -26,7 +26,10 @@ import {
   decideSeat,
   type DeactivationPolicy,
   DEFAULT_DEACTIVATION_POLICY,
+  judgeActivation,
   licenseFor,
+  SEEN_EVERY_SECONDS,
+  type Verdict,
 } from './decide.ts';
 import type { ApplianceEvents, EventType } from './events.ts';
 import {
@@ -328,6 +331,56 @@ export function createAppliance(deps: ApplianceDeps) {
         now * 1000,
       );
       return { outcome: 'freed', ...ids };
+    },
+
+    /**
+     * Revalidation by an activated machine: the activation's standing now. Records that the
+     * machine was seen (at most once an hour); a ledger that cannot write does not stop the answer.
+     */
+    async validate(
+      licenseIdHex: string,
+      activationId: number,
+      meta: Pick<RequestMeta, 'ip'> = {},
+    ): Promise<{
+      verdict: Verdict;
+      license: LicenseSummary;
+      activation: ActivationSummary;
+      checkedAt: number;
+    }> {
+      const now = clock();
+      const license = ledger.state.licenses.get(licenseIdHex);
+      const activation = ledger.state.activations.get(activationId);
+      if (license === undefined) {
+        throw new AirlockError(
+          'LICENSE_UNKNOWN',
+          `This appliance does not hold license ${formatId('license', fromHex(licenseIdHex)!)}.`,
+        );
+      }
+      if (activation?.licenseId !== licenseIdHex) {
+        throw new AirlockError(
+          'ACTIVATION_UNKNOWN',
+          `This appliance holds no activation ${formatActivationId(activationId)} of license ${formatId('license', fromHex(licenseIdHex)!)}: activate anew.`,
+        );
+      }
+      const verdict = judgeActivation(license, activation, now);
+      if (activation.status === 'active' && now - activation.lastSeenAt >= SEEN_EVERY_SECONDS) {
+        await ledger
+          .append(
+            'activation.seen',
+            { activationId, at: now, ...(meta.ip === undefined ? {} : { ip: meta.ip }) },
+            now * 1000,
+          )
+          .catch((error: unknown) => {
+            if (!(error instanceof AirlockError && error.code === 'LEDGER_UNAVAILABLE'))
+              throw error;
+          });
+      }
+      return {
+        verdict,
+        license: summary(license, now),
+        activation: activationSummary(activation),
+        checkedAt: now,
+      };
     },
 
     licenses(): LicenseSummary[] {

@@ -5,7 +5,7 @@
 import { fromHex, toHex } from '../core/bytes.ts';
 import type { Challenge } from '../core/formats/challenge.ts';
 import { type Deactivation, deactivationProves } from '../core/formats/deactivation.ts';
-import { AirlockError } from '../core/errors.ts';
+import { AirlockError, type ErrorCode } from '../core/errors.ts';
 import { matchFingerprint } from '../core/fingerprint.ts';
 import { formatActivationId, formatId } from '../core/ids.ts';
 import { dateOf } from '../core/dates.ts';
@@ -115,3 +115,39 @@ export function decideDeactivation(
   }
   return { kind: 'free', activation };
 }
+
+export interface Verdict {
+  readonly code: 'VALID' | ErrorCode;
+  readonly message: string;
+}
+
+/** Revalidation: the first reason, in order of gravity, that an activation may not be used now. */
+export function judgeActivation(
+  license: LicenseEntry,
+  activation: ActivationEntry,
+  now: number,
+): Verdict {
+  if (license.revoked) return { code: 'REVOKED', message: 'The license was revoked.' };
+  if (activation.status === 'revoked') {
+    return { code: 'REVOKED', message: 'This activation was revoked by the site administrator.' };
+  }
+  if (activation.status === 'deactivated') {
+    return {
+      code: 'NOT_ACTIVATED',
+      message: `This activation was deactivated${activation.endedAt === undefined ? '' : ` on ${dateOf(activation.endedAt)}`}: activate anew.`,
+    };
+  }
+  if (license.expiresAt !== null && license.expiresAt <= now) {
+    return { code: 'LICENSE_EXPIRED', message: 'The license has expired.' };
+  }
+  if (activation.leaseEndsAt !== null && activation.leaseEndsAt < now) {
+    return {
+      code: 'LEASE_EXPIRED',
+      message: `The lease ended on ${dateOf(activation.leaseEndsAt)}: send a new challenge to renew it.`,
+    };
+  }
+  return { code: 'VALID', message: 'The activation is in force.' };
+}
+
+/** How stale "last seen" may get before a revalidation records a fresh one (one write an hour). */
+export const SEEN_EVERY_SECONDS = 3600;

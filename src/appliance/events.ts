@@ -41,6 +41,13 @@ export interface ActivationEnded {
   readonly clientTime?: number;
 }
 
+/** A revalidation by the activated machine (online): recorded at most once an hour. */
+export interface ActivationSeen {
+  readonly activationId: number;
+  readonly at: number;
+  readonly ip?: string;
+}
+
 export interface LicenseRevoked {
   readonly licenseId: string;
   readonly at: number;
@@ -60,6 +67,7 @@ export interface ApplianceEvents {
   'license.added': LicenseAdded;
   'activation.granted': ActivationGranted;
   'activation.ended': ActivationEnded;
+  'activation.seen': ActivationSeen;
   'license.revoked': LicenseRevoked;
   audit: AuditEvent;
 }

@@ -137,6 +137,15 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
       }
       return state;
     }
+    case 'activation.seen': {
+      const d = event.data as ApplianceEvent<'activation.seen'>['data'];
+      const activation = state.activations.get(d.activationId);
+      if (activation) {
+        activation.lastSeenAt = Math.max(activation.lastSeenAt, d.at);
+        if (d.ip !== undefined) activation.ip = d.ip;
+      }
+      return state;
+    }
     case 'license.revoked': {
       const d = event.data as ApplianceEvent<'license.revoked'>['data'];
       const license = state.licenses.get(d.licenseId);

@@ -75,7 +75,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
 
   const routes: Route[] = [
     ...offlineRoutes(appliance),
-    ...onlineRoutes(appliance, clock),
+    ...onlineRoutes(appliance),
     ...licenseRoutes(appliance),
     ...activationRoutes(appliance),
     ...healthRoutes(appliance, clock, options.ledger),

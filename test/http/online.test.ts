@@ -3,6 +3,7 @@
 
 import test from 'ava';
 import { applyResponse, createChallenge, deactivate, emptyState } from '../../src/sdk/index.ts';
+import { createMemoryLedger } from '../../src/appliance/memory-ledger.ts';
 import { DAY, NOW, setup } from './helpers.ts';
 
 test('an online activation is recorded with the client address and ID, and validates', async (t) => {
@@ -53,6 +54,32 @@ test('an online activation is recorded with the client address and ID, and valid
   s.setNow(NOW + 400 * DAY);
   const late = await s.call('POST', '/validate', { token: s.tokens.operator, body: ids });
   t.like(late.json, { valid: false, license: { expired: true } });
+});
+
+test('revalidation records when the machine was last seen, at most once an hour', async (t) => {
+  const ledger = createMemoryLedger();
+  const s = await setup(t, { ledger });
+  const a = createChallenge(emptyState(), s.key, s.machine('seen'));
+  const granted = await s.call('POST', '/activate', {
+    token: s.tokens.operator,
+    body: { challenge: a.text },
+  });
+  const ids = { licenseId: s.licenseId, activationId: granted.json.activationId };
+  const seen = () => ledger.events.filter((e) => e.type === 'activation.seen').length;
+
+  await s.call('POST', '/validate', { token: s.tokens.operator, body: ids });
+  t.is(seen(), 0, 'just activated: seen already');
+  s.setNow(NOW + 2 * 3600);
+  const later = await s.call('POST', '/validate', { token: s.tokens.operator, body: ids });
+  t.is(later.json.lastSeenAt, NOW + 2 * 3600);
+  t.is(seen(), 1);
+  s.setNow(NOW + 2 * 3600 + 600);
+  await s.call('POST', '/validate', { token: s.tokens.operator, body: ids });
+  t.is(seen(), 1, 'within the hour: no second record');
+  const listed = await s.call('GET', `/activations?licenseId=${s.licenseId}`, {
+    token: s.tokens.admin,
+  });
+  t.is(listed.json.activations[0].lastSeenAt, NOW + 2 * 3600);
 });
 
 test('validating an activation the license does not have is a 404', async (t) => {

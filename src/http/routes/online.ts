@@ -1,11 +1,9 @@
 // Hybrid clients that can reach the appliance: activate with the same challenge and signed
 // response as the offline path, revalidate an activation, deactivate with proof.
 
-import type { Appliance, ActivationSummary } from '../../appliance/appliance.ts';
+import type { Appliance } from '../../appliance/appliance.ts';
 import { toHex } from '../../core/bytes.ts';
-import { dateOf } from '../../core/dates.ts';
-import { AirlockError, type ErrorCode } from '../../core/errors.ts';
-import { formatId, ID_PREFIX, parseId } from '../../core/ids.ts';
+import { formatId, parseId } from '../../core/ids.ts';
 import { readJsonObject } from '../body.ts';
 import { optional, parseFields, required } from '../fields.ts';
 import type { Route } from '../route.ts';
@@ -13,7 +11,7 @@ import { deactivateHandler, MAX_CODE_FIELD } from './offline.ts';
 
 const MAX_CLIENT_ID = 128;
 
-export function onlineRoutes(appliance: Appliance, clock: () => number): Route[] {
+export function onlineRoutes(appliance: Appliance): Route[] {
   return [
     {
       method: 'POST',
@@ -55,35 +53,27 @@ export function onlineRoutes(appliance: Appliance, clock: () => number): Route[]
           activationId: required(64),
         });
         const licenseHex = toHex(parseId('license', body.licenseId));
-        const activationId = ID_PREFIX.activation + toHex(parseId('activation', body.activationId));
-        const license = appliance.license(licenseHex);
-        const activation = license.activations.find((a) => a.activationId === activationId);
-        if (activation === undefined) {
-          throw new AirlockError(
-            'ACTIVATION_UNKNOWN',
-            `This appliance holds no activation ${activationId} of license ${license.licenseId}: activate anew.`,
-          );
-        }
-        const now = clock();
-        const expired = license.expiresAt !== null && license.expiresAt <= now;
-        const verdict = judge(license.revoked, expired, activation, now);
+        const activationNumber = parseActivationNumber(body.activationId);
+        const r = await appliance.validate(licenseHex, activationNumber, {
+          ...(ctx.ip === '' ? {} : { ip: ctx.ip }),
+        });
         ctx.body = {
-          valid: verdict.code === 'VALID',
+          valid: r.verdict.code === 'VALID',
           applianceId: formatId('appliance', appliance.identity.applianceId),
-          code: verdict.code,
-          message: verdict.message,
-          licenseId: license.licenseId,
-          activationId,
-          status: activation.status,
-          leaseEndsAt: activation.leaseEndsAt,
-          lastSeenAt: activation.lastSeenAt,
+          code: r.verdict.code,
+          message: r.verdict.message,
+          licenseId: r.license.licenseId,
+          activationId: r.activation.activationId,
+          status: r.activation.status,
+          leaseEndsAt: r.activation.leaseEndsAt,
+          lastSeenAt: r.activation.lastSeenAt,
           license: {
-            product: license.product,
-            revoked: license.revoked,
-            expiresAt: license.expiresAt,
-            expired,
+            product: r.license.product,
+            revoked: r.license.revoked,
+            expiresAt: r.license.expiresAt,
+            expired: r.license.expiresAt !== null && r.license.expiresAt <= r.checkedAt,
           },
-          checkedAt: now,
+          checkedAt: r.checkedAt,
         };
       },
     },
@@ -97,29 +87,8 @@ export function onlineRoutes(appliance: Appliance, clock: () => number): Route[]
   ];
 }
 
-/** The first reason, in order of gravity, that the activation may not be used now. */
-function judge(
-  licenseRevoked: boolean,
-  licenseExpired: boolean,
-  activation: ActivationSummary,
-  now: number,
-): { code: 'VALID' | ErrorCode; message: string } {
-  if (licenseRevoked) return { code: 'REVOKED', message: 'The license was revoked.' };
-  if (activation.status === 'revoked') {
-    return { code: 'REVOKED', message: 'This activation was revoked by the site administrator.' };
-  }
-  if (activation.status === 'deactivated') {
-    return {
-      code: 'NOT_ACTIVATED',
-      message: `This activation was deactivated${activation.endedAt === undefined ? '' : ` on ${dateOf(activation.endedAt)}`}: activate anew.`,
-    };
-  }
-  if (licenseExpired) return { code: 'LICENSE_EXPIRED', message: 'The license has expired.' };
-  if (activation.leaseEndsAt !== null && activation.leaseEndsAt < now) {
-    return {
-      code: 'LEASE_EXPIRED',
-      message: `The lease ended on ${dateOf(activation.leaseEndsAt)}: send a new challenge to renew it.`,
-    };
-  }
-  return { code: 'VALID', message: 'The activation is in force.' };
+/** act_ and 8 hex digits → the activation's number. */
+function parseActivationNumber(text: string): number {
+  const bytes = parseId('activation', text);
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
 }
