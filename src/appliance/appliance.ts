@@ -19,6 +19,7 @@ import {
   parseLicenseKey,
 } from '../core/formats/license-key.ts';
 import { formatActivationId, formatId } from '../core/ids.ts';
+import type { OnlineActivationAnswer } from '../sdk/online.ts';
 import { verifyLicenseKey } from '../sdk/verify-license.ts';
 import type { ApplianceIdentity } from './data-dir.ts';
 import {
@@ -66,19 +67,8 @@ export interface RequestMeta {
   readonly clientId?: string;
 }
 
-export interface Responded {
-  readonly response: string;
-  /** The combined form for a QR code: response and appliance certificate. */
-  readonly qr: string;
-  readonly activationId: string;
-  readonly licenseId: string;
-  readonly product: string;
-  readonly features: readonly string[];
-  readonly leaseEndsAt: number | null;
-  readonly renewal: boolean;
-  readonly seats: number;
-  readonly seatsUsed: number;
-}
+/** What answering a challenge gives: exactly what the online API returns to the SDK. */
+export type Responded = OnlineActivationAnswer;
 
 export interface LicenseSummary {
   readonly licenseId: string;
