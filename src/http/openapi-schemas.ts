@@ -38,9 +38,12 @@ const ACTIVATED = {
   seatsUsed: { type: 'integer' },
 };
 
+/** qrSvg only when asked for. */
+export const OFFLINE_REQUIRED = Object.keys(ACTIVATED);
+
 export const OFFLINE_RESPONSE = {
   ...ACTIVATED,
-  qrSvg: str('The QR code of `qr`, as SVG.'),
+  qrSvg: str('The QR code of `qr`, as SVG (only with ?svg=true).'),
 };
 
 export const LICENSE = {
@@ -78,7 +81,7 @@ export const SCHEMAS = {
     ),
   }),
   Activated: object(ACTIVATED),
-  OfflineResponse: object(OFFLINE_RESPONSE),
+  OfflineResponse: object(OFFLINE_RESPONSE, OFFLINE_REQUIRED),
   Deactivated: object({
     outcome: { enum: ['freed', 'already'] },
     activationId: { type: 'string' },

@@ -7,6 +7,7 @@ import {
   LICENSE,
   nullable,
   object,
+  OFFLINE_REQUIRED,
   OFFLINE_RESPONSE,
   ref,
   type Schema,
@@ -93,6 +94,12 @@ const query = (name: string, description: string, schema: Schema) => ({
   schema,
 });
 
+const SVG_PARAMETER = query(
+  'svg',
+  'true: the answer also holds its QR code as SVG (qrSvg). Default false: drawing it costs more than the rest of the answer.',
+  { enum: ['true', 'false'] },
+);
+
 export const OPENAPI_DOCUMENT = {
   openapi: '3.1.0',
   info: {
@@ -116,6 +123,7 @@ export const OPENAPI_DOCUMENT = {
         tag: 'offline',
         access: 'operator',
         limited: true,
+        parameters: [SVG_PARAMETER],
         body: jsonContent(object({ challenge: codeField('challenge') })),
         ok: ok(ref('OfflineResponse')),
         errors: [403, 404, 409],
@@ -128,15 +136,16 @@ export const OPENAPI_DOCUMENT = {
         tag: 'offline',
         access: 'operator',
         limited: true,
+        parameters: [SVG_PARAMETER],
         body: {
           'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
           'image/jpeg': { schema: { type: 'string', contentMediaType: 'image/jpeg' } },
         },
         ok: ok(
-          object({
-            challenge: str('The challenge read from the picture.'),
-            ...OFFLINE_RESPONSE,
-          }),
+          object({ challenge: str('The challenge read from the picture.'), ...OFFLINE_RESPONSE }, [
+            'challenge',
+            ...OFFLINE_REQUIRED,
+          ]),
         ),
         errors: [403, 404, 409],
       }),

@@ -21,7 +21,7 @@ test('a typed challenge gets a response the machine accepts; its deactivation fr
   const op = s.tokens.operator;
   const a = createChallenge(emptyState(), s.key, s.machine('a'));
 
-  const answered = await s.call('POST', '/offline/respond', {
+  const answered = await s.call('POST', '/offline/respond?svg=true', {
     token: op,
     body: { challenge: a.text },
   });
@@ -37,6 +37,17 @@ test('a typed challenge gets a response the machine accepts; its deactivation fr
   });
   t.true(r.response.length <= 150);
   t.regex(r.qrSvg, /^<svg[^>]*>[\s\S]*<\/svg>\s*$/);
+  const plain = await s.call('POST', '/offline/respond', {
+    token: op,
+    body: { challenge: a.text },
+  });
+  t.is(plain.json.qrSvg, undefined, 'no SVG unless asked for');
+  t.is(plain.json.renewal, true);
+  const bad = await s.call('POST', '/offline/respond?svg=yes', {
+    token: op,
+    body: { challenge: a.text },
+  });
+  t.is(bad.status, 400);
   t.is(r.leaseEndsAt, NOW + 30 * 86400);
 
   const applied = applyResponse(a.state, r.qr, s.machine('a'));

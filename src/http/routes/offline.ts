@@ -3,8 +3,9 @@
 
 import type { Appliance, Responded } from '../../appliance/appliance.ts';
 import { IMAGE_LIMIT, mediaType, readBody, readJsonObject } from '../body.ts';
+import { AirlockError } from '../../core/errors.ts';
 import { HttpError } from '../errors.ts';
-import { parseFields, parseQuery, required } from '../fields.ts';
+import { optional, parseFields, parseQuery, required } from '../fields.ts';
 import { challengeInPhoto } from '../photo.ts';
 import { MAX_QR_TEXT, qrPng, qrSvg } from '../qr.ts';
 import type { HttpContext, Route } from '../route.ts';
@@ -14,11 +15,15 @@ export const MAX_CODE_FIELD = 4096;
 
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg']);
 
-export async function renderResponded(r: Responded) {
+/**
+ * The answer as JSON; with `?svg=true` also its QR code as SVG (drawing one costs more than the
+ * rest of the answer, so only callers that show it ask for it).
+ */
+export async function renderResponded(r: Responded, withSvg: boolean) {
   return {
     response: r.response,
     qr: r.qr,
-    qrSvg: await qrSvg(r.qr),
+    ...(withSvg ? { qrSvg: await qrSvg(r.qr) } : {}),
     activationId: r.activationId,
     licenseId: r.licenseId,
     product: r.product,
@@ -28,6 +33,15 @@ export async function renderResponded(r: Responded) {
     seats: r.seats,
     seatsUsed: r.seatsUsed,
   };
+}
+
+/** `?svg=true` (or false, the default); any other query is refused before the body is read. */
+function wantsSvg(ctx: HttpContext): boolean {
+  const { svg } = parseQuery(ctx.query, { svg: optional(5) });
+  if (svg !== undefined && svg !== 'true' && svg !== 'false') {
+    throw new AirlockError('FORMAT_INVALID', 'The svg parameter is true or false.');
+  }
+  return svg === 'true';
 }
 
 /** Shared by the offline desk and online clients: the code is the proof either way. */
@@ -46,11 +60,13 @@ export function offlineRoutes(appliance: Appliance): Route[] {
       access: 'operator',
       limited: true,
       async handle(ctx) {
+        const withSvg = wantsSvg(ctx);
         const body = parseFields(await readJsonObject(ctx.req), {
           challenge: required(MAX_CODE_FIELD),
         });
         ctx.body = await renderResponded(
           await appliance.respond(body.challenge, { channel: 'offline' }),
+          withSvg,
         );
       },
     },
@@ -66,9 +82,10 @@ export function offlineRoutes(appliance: Appliance): Route[] {
             'Send the picture itself as the request body, with Content-Type image/png or image/jpeg.',
           );
         }
+        const withSvg = wantsSvg(ctx);
         const challenge = challengeInPhoto(await readBody(ctx.req, IMAGE_LIMIT));
         const responded = await appliance.respond(challenge, { channel: 'offline' });
-        ctx.body = { challenge, ...(await renderResponded(responded)) };
+        ctx.body = { challenge, ...(await renderResponded(responded, withSvg)) };
       },
     },
     {
