@@ -5,6 +5,7 @@
 import { fromHex, toHex } from '../core/bytes.ts';
 import type { Signer, Verifier } from '../core/crypto.ts';
 import { answerChallenge } from '../core/answer-challenge.ts';
+import { dateOf } from '../core/dates.ts';
 import { AirlockError } from '../core/errors.ts';
 import { certificateCovers, type Certificate } from '../core/formats/certificate.ts';
 import { decodeChallenge } from '../core/formats/challenge.ts';
@@ -20,7 +21,10 @@ import {
 } from '../core/formats/license-key.ts';
 import { formatActivationId, formatId } from '../core/ids.ts';
 import type { OnlineActivationAnswer } from '../sdk/online.ts';
+import { findInStreams } from '../sdk/revocation-streams.ts';
+import { revocationKeyOfActivation } from '../sdk/state.ts';
 import { verifyLicenseKey } from '../sdk/verify-license.ts';
+import { memoryRevocationStore, type RevocationStore } from './revocation-store.ts';
 import type { ApplianceIdentity } from './data-dir.ts';
 import {
   decideDeactivation,
@@ -29,6 +33,7 @@ import {
   DEFAULT_DEACTIVATION_POLICY,
   judgeActivation,
   licenseFor,
+  type RevocationPolicy,
   SEEN_EVERY_SECONDS,
   type Verdict,
 } from './decide.ts';
@@ -43,6 +48,8 @@ import {
 /** What the appliance needs of its ledger: the current state, and durable appends. */
 export interface ApplianceLedger {
   readonly state: ApplianceState;
+  /** The last record appended: the ledger's checkpoint. */
+  readonly head: { readonly seq: number; readonly hash: string };
   /** Applies the event to `state` synchronously, resolves once it is durable. */
   append<T extends EventType>(type: T, data: ApplianceEvents[T], atMs: number): Promise<unknown>;
 }
@@ -54,6 +61,9 @@ export interface ApplianceDeps {
   readonly clock: () => number;
   readonly verifier: Verifier;
   readonly policy?: DeactivationPolicy;
+  readonly revocationPolicy?: RevocationPolicy;
+  /** The vendor's revocations held (default: none, in memory). */
+  readonly revocations?: RevocationStore;
   /** Randomness, for the keys of appliance-held licenses. */
   readonly random?: (n: number) => Uint8Array;
 }
@@ -102,15 +112,43 @@ export interface ActivationSummary {
 export function createAppliance(deps: ApplianceDeps) {
   const { identity, ledger, clock } = deps;
   const policy = deps.policy ?? DEFAULT_DEACTIVATION_POLICY;
+  const store = deps.revocations ?? memoryRevocationStore();
   const parsed = new Map<string, LicenseKey>();
 
+  /** The license's key, parsed once per key text (a renewed key replaces the entry's text). */
   function keyOf(license: LicenseEntry): LicenseKey {
-    let key = parsed.get(license.licenseId);
+    let key = parsed.get(license.key);
     if (key === undefined) {
       key = parseLicenseKey(decodeLicenseKey(license.key));
-      parsed.set(license.licenseId, key);
+      parsed.set(license.key, key);
     }
     return key;
+  }
+
+  /** The vendor's revocation of this license, if its bundles revoke it. */
+  function vendorRevoked(licenseIdHex: string) {
+    return findInStreams(store.streams, { licenseId: licenseIdHex });
+  }
+
+  /** Refuses a license revoked by the site or the vendor, and work under a revoked certificate. */
+  function assertNotRevoked(license: LicenseEntry | { licenseId: string }): void {
+    const id = formatId('license', fromHex(license.licenseId)!);
+    const byVendor = vendorRevoked(license.licenseId);
+    if (byVendor) {
+      throw new AirlockError(
+        'REVOKED',
+        `License ${id} was revoked by the vendor on ${dateOf(byVendor.at)} (${byVendor.reason}).`,
+      );
+    }
+    const cert = identity.certificate;
+    const certRevoked =
+      cert && findInStreams(store.streams, { certificateId: toHex(cert.certificateId) });
+    if (certRevoked) {
+      throw new AirlockError(
+        'REVOKED',
+        `The vendor revoked this appliance's certificate on ${dateOf(certRevoked.at)} (${certRevoked.reason}): it may not activate anything. Ask the vendor for a new one.`,
+      );
+    }
   }
 
   function certificate(): Certificate {
@@ -133,7 +171,7 @@ export function createAppliance(deps: ApplianceDeps) {
       seatsUsed: seatsInUse(ledger.state, license, now),
       expiresAt: key.expiresAt,
       features: key.features,
-      revoked: license.revoked !== undefined,
+      revoked: license.revoked !== undefined || vendorRevoked(license.licenseId) !== undefined,
       key: license.key,
       held: license.held !== undefined,
     };
@@ -144,17 +182,36 @@ export function createAppliance(deps: ApplianceDeps) {
     key: LicenseKey,
     now: number,
     heldHash?: string,
-  ): Promise<{ outcome: 'added' | 'existing'; license: LicenseSummary }> {
+  ): Promise<{ outcome: 'added' | 'existing' | 'replaced'; license: LicenseSummary }> {
     const licenseId = toHex(key.licenseId);
     const existing = ledger.state.licenses.get(licenseId);
     if (existing) {
-      if (existing.key !== licenseKeyText(key)) {
+      if (existing.key === licenseKeyText(key)) {
+        return { outcome: 'existing', license: summary(existing, now) };
+      }
+      const held = keyOf(existing);
+      // A renewal (later expiry, trial turned paid) is a newer key of the same license.
+      if (key.issuedAt <= held.issuedAt || key.product !== held.product) {
         throw new AirlockError(
           'LICENSE_EXISTS',
-          `A different license with ID ${formatId('license', key.licenseId)} is already held.`,
+          key.product !== held.product
+            ? `License ${formatId('license', key.licenseId)} is already held for "${held.product}"; this key is for "${key.product}".`
+            : `A key of license ${formatId('license', key.licenseId)} issued on ${dateOf(held.issuedAt)} is already held; this one is not newer.`,
         );
       }
-      return { outcome: 'existing', license: summary(existing, now) };
+      await ledger.append(
+        'license.replaced',
+        {
+          licenseId,
+          key: licenseKeyText(key),
+          seats: key.seats,
+          floating: key.type === 'floating',
+          expiresAt: key.expiresAt,
+          at: now,
+        },
+        now * 1000,
+      );
+      return { outcome: 'replaced', license: summary(ledger.state.licenses.get(licenseId)!, now) };
     }
     await ledger.append(
       'license.added',
@@ -180,11 +237,16 @@ export function createAppliance(deps: ApplianceDeps) {
     },
 
     /** Verifies a vendor license key and holds it. Adding the same key again is an outcome. */
+    /**
+     * Verifies a vendor license key and holds it. The same key again is an outcome; a newer key
+     * of a license held (same ID, later issue time) replaces it and keeps its activations.
+     */
     async addLicense(
       text: unknown,
-    ): Promise<{ outcome: 'added' | 'existing'; license: LicenseSummary }> {
+    ): Promise<{ outcome: 'added' | 'existing' | 'replaced'; license: LicenseSummary }> {
       const now = clock();
       const key = verifyLicenseKey(text, { trust: identity.trust, now, verifier: deps.verifier });
+      assertNotRevoked({ licenseId: toHex(key.licenseId) });
       if (identity.certificate && !certificateCovers(identity.certificate, key.product)) {
         throw new AirlockError(
           'CERTIFICATE_SCOPE',
@@ -240,6 +302,7 @@ export function createAppliance(deps: ApplianceDeps) {
       const challenge = decodeChallenge(text);
       const cert = certificate();
       const license = licenseFor(ledger.state, toHex(challenge.licenseId));
+      assertNotRevoked(license);
       const key = keyOf(license);
       const decision = decideSeat(ledger.state, license, challenge, now);
       const activationId =
@@ -352,7 +415,17 @@ export function createAppliance(deps: ApplianceDeps) {
           `This appliance holds no activation ${formatActivationId(activationId)} of license ${formatId('license', fromHex(licenseIdHex)!)}: activate anew.`,
         );
       }
-      const verdict = judgeActivation(license, activation, now);
+      const byVendor =
+        vendorRevoked(licenseIdHex) ??
+        findInStreams(store.streams, {
+          activation: revocationKeyOfActivation(toHex(identity.applianceId), activationId),
+        });
+      const verdict: Verdict = byVendor
+        ? {
+            code: 'REVOKED',
+            message: `The vendor revoked this ${byVendor.what} on ${dateOf(byVendor.at)}.`,
+          }
+        : judgeActivation(license, activation, now);
       if (activation.status === 'active' && now - activation.lastSeenAt >= SEEN_EVERY_SECONDS) {
         await ledger
           .append(

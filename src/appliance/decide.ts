@@ -45,6 +45,15 @@ export function decideSeat(
   now: number,
 ): SeatDecision {
   const used = seatsInUse(state, license, now);
+  for (const id of license.barred) {
+    const barred = state.activations.get(id);
+    if (barred && matchFingerprint(fromHex(barred.fingerprint)!, challenge.fingerprint).matches) {
+      throw new AirlockError(
+        'REVOKED',
+        `This machine's activation ${formatActivationId(id)} of license ${formatId('license', fromHex(license.licenseId)!)} was revoked${barred.endedAt === undefined ? '' : ` on ${dateOf(barred.endedAt)}`}: it may not activate this license again.`,
+      );
+    }
+  }
   for (const id of license.active) {
     const activation = state.activations.get(id)!;
     if (!matchFingerprint(fromHex(activation.fingerprint)!, challenge.fingerprint).matches)
@@ -151,3 +160,51 @@ export function judgeActivation(
 
 /** How stale "last seen" may get before a revalidation records a fresh one (one write an hour). */
 export const SEEN_EVERY_SECONDS = 3600;
+
+export interface RevocationPolicy {
+  /** Most activations of a license the site may revoke within the policy window. */
+  readonly maxPerWindow: (license: LicenseEntry) => number;
+}
+
+/**
+ * A revoked machine keeps running until it imports the site bundle, so each revocation may give
+ * the license one more machine for a while: a quarter of the seats a month, at least one.
+ */
+export const DEFAULT_REVOCATION_POLICY: RevocationPolicy = {
+  maxPerWindow: (license) =>
+    license.seats === 0 ? Number.POSITIVE_INFINITY : Math.max(1, Math.ceil(license.seats / 4)),
+};
+
+/** A site revocation of an activation: frees its seat, within the policy's limit. */
+export function decideRevocation(
+  state: ApplianceState,
+  activationId: number,
+  now: number,
+  policy: RevocationPolicy = DEFAULT_REVOCATION_POLICY,
+): { readonly kind: 'revoke' | 'already'; readonly activation: ActivationEntry } {
+  const activation = state.activations.get(activationId);
+  if (activation === undefined) {
+    throw new AirlockError(
+      'ACTIVATION_UNKNOWN',
+      `This appliance holds no activation ${formatActivationId(activationId)}.`,
+    );
+  }
+  if (activation.status === 'revoked') return { kind: 'already', activation };
+  if (activation.status === 'deactivated') {
+    throw new AirlockError(
+      'NOT_ACTIVATED',
+      `Activation ${formatActivationId(activationId)} was deactivated${activation.endedAt === undefined ? '' : ` on ${dateOf(activation.endedAt)}`}: its seat is free already.`,
+    );
+  }
+  const license = state.licenses.get(activation.licenseId)!;
+  const recent = license.revocations.filter((t) => t > now - 30 * 86400).length;
+  const limit = policy.maxPerWindow(license);
+  if (recent >= limit) {
+    throw new AirlockError(
+      'REVOCATION_LIMIT',
+      `${recent} activations of license ${formatId('license', fromHex(license.licenseId)!)} were revoked in the last 30 days, the most its policy allows (${limit}). Revoke the license, or wait.`,
+      { recent, limit },
+    );
+  }
+  return { kind: 'revoke', activation };
+}

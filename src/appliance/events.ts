@@ -1,6 +1,8 @@
 // The events the appliance records in its ledger journal, one type per fact. Their data is plain
 // JSON (IDs in hex, times in Unix seconds) so the journal stays readable with any text tool.
 
+import type { RevocationReason } from '../core/formats/revocation-bundle.ts';
+
 export interface LicenseAdded {
   readonly licenseId: string;
   /** The typed license key, exactly as verified. */
@@ -36,7 +38,10 @@ export interface ActivationEnded {
   readonly activationId: number;
   readonly at: number;
   readonly how: 'deactivated' | 'revoked';
+  /** The deactivation code's reason, or the administrator's words for a revocation. */
   readonly reason: string;
+  /** Revocations: the reason code carried in site bundles. */
+  readonly code?: RevocationReason;
   /** The client's clock from its deactivation code. */
   readonly clientTime?: number;
 }
@@ -52,6 +57,39 @@ export interface LicenseRevoked {
   readonly licenseId: string;
   readonly at: number;
   readonly reason: string;
+  /** The reason code carried in site bundles. */
+  readonly code?: RevocationReason;
+}
+
+/** A newer key of a license held (same license ID, later issue time): it replaces the old one. */
+export interface LicenseReplaced {
+  readonly licenseId: string;
+  readonly key: string;
+  readonly seats: number;
+  readonly floating: boolean;
+  readonly expiresAt: number | null;
+  readonly at: number;
+}
+
+/** Revocation bundles imported from the vendor (the lists themselves: DATA/revocations.json). */
+export interface RevocationsImported {
+  readonly stream: string;
+  readonly sequence: number;
+  readonly scope: 'full' | 'delta';
+  /** Hex SHA-256 of the bundle file. */
+  readonly sha256: string;
+  readonly licenses: number;
+  readonly activations: number;
+  readonly certificates: number;
+  readonly at: number;
+}
+
+/** A sync export: the site bundle's sequence and the ledger checkpoint its usage report names. */
+export interface SyncExported {
+  readonly siteSequence: number;
+  /** The ledger head just before this record. */
+  readonly checkpoint: { readonly seq: number; readonly hash: string };
+  readonly at: number;
 }
 
 export interface AuditEvent {
@@ -69,6 +107,9 @@ export interface ApplianceEvents {
   'activation.ended': ActivationEnded;
   'activation.seen': ActivationSeen;
   'license.revoked': LicenseRevoked;
+  'license.replaced': LicenseReplaced;
+  'revocations.imported': RevocationsImported;
+  'sync.exported': SyncExported;
   audit: AuditEvent;
 }
 

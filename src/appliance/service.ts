@@ -71,6 +71,9 @@ export async function openAppliance(
       get state() {
         return ledger.state;
       },
+      get head() {
+        return ledger.head;
+      },
       append: (type, data, atMs) => ledger.append(type, data, atMs),
     },
     clock: options.clock,

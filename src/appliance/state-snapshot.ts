@@ -12,6 +12,8 @@ interface SnapshotJson {
   activations: ActivationEntry[];
   lastActivationId: number;
   auditEvents: number;
+  siteSequence?: number;
+  lastExport?: ApplianceState['lastExport'];
 }
 
 export function serialiseState(state: ApplianceState): SnapshotJson {
@@ -20,6 +22,8 @@ export function serialiseState(state: ApplianceState): SnapshotJson {
     activations: [...state.activations.values()],
     lastActivationId: state.lastActivationId,
     auditEvents: state.auditEvents,
+    siteSequence: state.siteSequence,
+    lastExport: state.lastExport,
   };
 }
 
@@ -30,11 +34,18 @@ export function deserialiseState(json: unknown): ApplianceState {
   }
   const state = emptyApplianceState();
   for (const l of j.licenses) {
-    state.licenses.set(l.licenseId, { ...l, active: new Set(l.active) });
+    state.licenses.set(l.licenseId, {
+      ...l,
+      active: new Set(l.active),
+      revocations: l.revocations ?? [], // absent from snapshots of earlier versions
+      barred: l.barred ?? [],
+    });
     if (l.held !== undefined) state.heldKeys.set(l.held, l.licenseId);
   }
   for (const a of j.activations) state.activations.set(a.activationId, { ...a });
   state.lastActivationId = j.lastActivationId;
   state.auditEvents = j.auditEvents;
+  state.siteSequence = j.siteSequence ?? 0;
+  state.lastExport = j.lastExport ?? null;
   return state;
 }

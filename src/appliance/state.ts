@@ -18,6 +18,10 @@ export interface LicenseEntry {
   readonly active: Set<number>;
   /** Times of deactivations, newest last, trimmed to the policy window. */
   deactivations: number[];
+  /** Times of site revocations of its activations, newest last, trimmed to the policy window. */
+  revocations: number[];
+  /** Revoked activations: their machines may not activate this license again. */
+  barred: number[];
 }
 
 export type ActivationStatus = 'active' | 'deactivated' | 'revoked';
@@ -48,6 +52,10 @@ export interface ApplianceState {
   readonly heldKeys: Map<string, string>;
   lastActivationId: number;
   auditEvents: number;
+  /** The last site revocation bundle issued (0: none yet). */
+  siteSequence: number;
+  /** The ledger checkpoint named by the last sync export's usage report. */
+  lastExport: { readonly seq: number; readonly hash: string } | null;
 }
 
 export function emptyApplianceState(): ApplianceState {
@@ -57,6 +65,8 @@ export function emptyApplianceState(): ApplianceState {
     heldKeys: new Map(),
     lastActivationId: 0,
     auditEvents: 0,
+    siteSequence: 0,
+    lastExport: null,
   };
 }
 
@@ -80,6 +90,8 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
           ...(d.held === undefined ? {} : { held: d.held }),
           active: new Set(),
           deactivations: [],
+          revocations: [],
+          barred: [],
         });
         if (d.held !== undefined) state.heldKeys.set(d.held, d.licenseId);
       }
@@ -129,10 +141,11 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
         const license = state.licenses.get(activation.licenseId);
         license?.active.delete(d.activationId);
         if (license && d.how === 'deactivated') {
-          license.deactivations = [
-            ...license.deactivations.filter((t) => t > d.at - POLICY_WINDOW_SECONDS),
-            d.at,
-          ];
+          license.deactivations = [...withinWindow(license.deactivations, d.at), d.at];
+        }
+        if (license && d.how === 'revoked') {
+          license.revocations = [...withinWindow(license.revocations, d.at), d.at];
+          license.barred.push(d.activationId);
         }
       }
       return state;
@@ -152,12 +165,38 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
       if (license) license.revoked = { at: d.at, reason: d.reason };
       return state;
     }
+    case 'license.replaced': {
+      const d = event.data as ApplianceEvent<'license.replaced'>['data'];
+      const license = state.licenses.get(d.licenseId);
+      if (license) {
+        state.licenses.set(d.licenseId, {
+          ...license,
+          key: d.key,
+          seats: d.seats,
+          floating: d.floating,
+          expiresAt: d.expiresAt,
+        });
+      }
+      return state;
+    }
+    case 'sync.exported': {
+      const d = event.data as ApplianceEvent<'sync.exported'>['data'];
+      state.siteSequence = Math.max(state.siteSequence, d.siteSequence);
+      state.lastExport = d.checkpoint;
+      return state;
+    }
+    case 'revocations.imported':
+      return state; // the lists live in DATA/revocations.json; the record is for the audit trail
     case 'audit':
       state.auditEvents++;
       return state;
     default:
       return state; // a record of a kind this version does not know changes nothing it keeps
   }
+}
+
+function withinWindow(times: readonly number[], now: number): number[] {
+  return times.filter((t) => t > now - POLICY_WINDOW_SECONDS);
 }
 
 /** Seats in use now: active activations, except floating leases that have lapsed. */

@@ -19,6 +19,9 @@ function slowLedger() {
     get state() {
       return inner.state;
     },
+    get head() {
+      return inner.head;
+    },
     append(type, data, atMs) {
       const durable = inner.append(type, data, atMs);
       if (gate === undefined) return durable;
