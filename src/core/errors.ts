@@ -36,6 +36,8 @@ export const ERROR_CODES = {
   BUNDLE_BASE_MISMATCH: { http: 409, exit: 6 },
   BUNDLE_NOT_YET_VALID: { http: 400, exit: 6 },
   DEACTIVATION_INVALID: { http: 400, exit: 6 },
+  // The vendor reading an appliance's usage reports (docs/FORMATS.md §15)
+  REPORT_ROLLBACK: { http: 409, exit: 6 },
   // Local files and environment
   STORE_UNREADABLE: { http: 500, exit: 7 },
   STORE_FOREIGN: { http: 403, exit: 7 },
@@ -49,6 +51,7 @@ export const ERROR_CODES = {
   SEATS_EXHAUSTED: { http: 409, exit: 5 },
   ACTIVATION_UNKNOWN: { http: 404, exit: 5 },
   DEACTIVATION_LIMIT: { http: 429, exit: 5 },
+  REVOCATION_LIMIT: { http: 429, exit: 5 },
   LICENSE_EXISTS: { http: 409, exit: 5 },
   VENDOR_KEY_REQUIRED: { http: 409, exit: 7 },
   // The appliance's ledger
