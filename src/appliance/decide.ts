@@ -11,6 +11,7 @@ import { formatActivationId, formatId } from '../core/ids.ts';
 import { dateOf } from '../core/dates.ts';
 import {
   type ActivationEntry,
+  activeCandidates,
   type ApplianceState,
   type LicenseEntry,
   seatsInUse,
@@ -54,7 +55,7 @@ export function decideSeat(
       );
     }
   }
-  for (const id of license.active) {
+  for (const id of activeCandidates(license, toHex(challenge.fingerprint))) {
     const activation = state.activations.get(id)!;
     if (!matchFingerprint(fromHex(activation.fingerprint)!, challenge.fingerprint).matches)
       continue;

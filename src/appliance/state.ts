@@ -16,6 +16,12 @@ export interface LicenseEntry {
   revoked?: { readonly at: number; readonly reason: string };
   /** IDs of activations whose status is active. */
   readonly active: Set<number>;
+  /**
+   * Active activations by fingerprint component: (slot << 16 | tag) → IDs. A machine that matches
+   * shares at least one component, so a challenge is compared with a handful, not every one.
+   * Rebuilt from `active` on load; never serialised.
+   */
+  readonly bySlot: Map<number, number[]>;
   /** Times of deactivations, newest last, trimmed to the policy window. */
   deactivations: number[];
   /** Times of site revocations of its activations, newest last, trimmed to the policy window. */
@@ -26,13 +32,12 @@ export interface LicenseEntry {
 
 export type ActivationStatus = 'active' | 'deactivated' | 'revoked';
 
+/** One activation; what only its history needs (the challenge answered) stays in the journal. */
 export interface ActivationEntry {
   readonly activationId: number;
   readonly licenseId: string;
   fingerprint: string;
-  challenge: string;
   commitment: string;
-  clientTime: number;
   readonly activatedAt: number;
   lastSeenAt: number;
   leaseEndsAt: number | null;
@@ -89,6 +94,7 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
           addedAt: d.at,
           ...(d.held === undefined ? {} : { held: d.held }),
           active: new Set(),
+          bySlot: new Map(),
           deactivations: [],
           revocations: [],
           barred: [],
@@ -100,11 +106,14 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
     case 'activation.granted': {
       const d = event.data as ApplianceEvent<'activation.granted'>['data'];
       const existing = state.activations.get(d.activationId);
+      const license = state.licenses.get(d.licenseId);
       if (existing) {
+        if (license && existing.status === 'active') {
+          unindex(license, existing.activationId, existing.fingerprint);
+          index(license, existing.activationId, d.fingerprint);
+        }
         existing.fingerprint = d.fingerprint;
-        existing.challenge = d.challenge;
         existing.commitment = d.commitment;
-        existing.clientTime = d.clientTime;
         existing.leaseEndsAt = d.leaseEndsAt;
         existing.lastSeenAt = d.at;
         existing.renewals++;
@@ -114,9 +123,7 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
           activationId: d.activationId,
           licenseId: d.licenseId,
           fingerprint: d.fingerprint,
-          challenge: d.challenge,
           commitment: d.commitment,
-          clientTime: d.clientTime,
           activatedAt: d.at,
           lastSeenAt: d.at,
           leaseEndsAt: d.leaseEndsAt,
@@ -127,8 +134,11 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
           ...(d.clientId === undefined ? {} : { clientId: d.clientId }),
         });
         state.lastActivationId = Math.max(state.lastActivationId, d.activationId);
+        if (license) {
+          license.active.add(d.activationId);
+          index(license, d.activationId, d.fingerprint);
+        }
       }
-      state.licenses.get(d.licenseId)?.active.add(d.activationId);
       return state;
     }
     case 'activation.ended': {
@@ -139,7 +149,10 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
         activation.endedAt = d.at;
         activation.endReason = d.reason;
         const license = state.licenses.get(activation.licenseId);
-        license?.active.delete(d.activationId);
+        if (license) {
+          license.active.delete(d.activationId);
+          unindex(license, d.activationId, activation.fingerprint);
+        }
         if (license && d.how === 'deactivated') {
           license.deactivations = [...withinWindow(license.deactivations, d.at), d.at];
         }
@@ -195,12 +208,52 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
   }
 }
 
+const SLOTS = 4;
+
+function slotKeys(fingerprintHex: string): number[] {
+  const keys: number[] = [];
+  for (let slot = 0; slot < SLOTS; slot++) {
+    const tag = Number.parseInt(fingerprintHex.slice(slot * 4, slot * 4 + 4), 16);
+    if (tag !== 0) keys.push((slot << 16) | tag);
+  }
+  return keys;
+}
+
+/** Adds an active activation to its license's fingerprint index. */
+export function index(license: LicenseEntry, activationId: number, fingerprintHex: string): void {
+  for (const key of slotKeys(fingerprintHex)) {
+    const ids = license.bySlot.get(key);
+    if (ids === undefined) license.bySlot.set(key, [activationId]);
+    else if (!ids.includes(activationId)) ids.push(activationId);
+  }
+}
+
+function unindex(license: LicenseEntry, activationId: number, fingerprintHex: string): void {
+  for (const key of slotKeys(fingerprintHex)) {
+    const ids = license.bySlot.get(key);
+    if (ids === undefined) continue;
+    const at = ids.indexOf(activationId);
+    if (at !== -1) ids.splice(at, 1);
+    if (ids.length === 0) license.bySlot.delete(key);
+  }
+}
+
+/** Active activations sharing a fingerprint component with this one, oldest first. */
+export function activeCandidates(license: LicenseEntry, fingerprintHex: string): number[] {
+  const found = new Set<number>();
+  for (const key of slotKeys(fingerprintHex)) {
+    for (const id of license.bySlot.get(key) ?? []) found.add(id);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
 function withinWindow(times: readonly number[], now: number): number[] {
   return times.filter((t) => t > now - POLICY_WINDOW_SECONDS);
 }
 
 /** Seats in use now: active activations, except floating leases that have lapsed. */
 export function seatsInUse(state: ApplianceState, license: LicenseEntry, now: number): number {
+  if (!license.floating) return license.active.size;
   let used = 0;
   for (const id of license.active) {
     const a = state.activations.get(id);
