@@ -1,6 +1,7 @@
 // Step three of an offline activation: check that the response answers this machine's pending
 // challenge, was signed by an appliance whose certificate chains to a pinned root, is in scope,
-// and not revoked; then keep it as the activation.
+// and not revoked; then keep it as the activation, replacing one held (a renewal, perhaps with a
+// renewed license key: docs/SDK.md "Leases and renewal").
 
 import { equalBytes, fromHex, toHex } from '../core/bytes.ts';
 import { nobleSuite } from '../core/ed25519-noble.ts';
@@ -15,6 +16,7 @@ import { decodeLicenseKey, parseLicenseKey } from '../core/formats/license-key.t
 import { decodeResponse, verifyResponseSignature } from '../core/formats/response.ts';
 import { openActivation, type OpenedActivation } from './activation.ts';
 import { assertContext, type ClientContext } from './context.ts';
+import { renewsWith } from './renewed-license.ts';
 import { assertState, type ClientState, findRevocation, observeTime } from './state.ts';
 import { verifyCertificateChain } from './trust.ts';
 import { dateOf, DEFAULT_LEEWAY_SECONDS } from './verify-license.ts';
@@ -102,6 +104,8 @@ export function applyResponse(state: ClientState, text: unknown, ctx: ClientCont
   }
 
   const license = parseLicenseKey(decodeLicenseKey(pending.licenseKey));
+  // createChallenge refused an older key already; a state kept from before that rule may not have.
+  renewsWith(observed.activation, license);
   if (certificate.notAfter + leeway < challenge.clientTime) {
     throw new AirlockError(
       'CERTIFICATE_EXPIRED',

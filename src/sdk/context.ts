@@ -13,6 +13,11 @@ export interface ClientContext {
   readonly verifier?: Verifier;
   /** Clock-skew leeway in seconds (default 300). */
   readonly leewaySeconds?: number;
+  /**
+   * How long before its lease ends an activation asks to be renewed (status `renewal.due`, the
+   * LEASE_ENDING warning). Default: a quarter of the granted lease, at most 7 days (renewal.ts).
+   */
+  readonly renewWithinSeconds?: number;
 }
 
 export type RandomBytes = (length: number) => Uint8Array;
@@ -30,4 +35,13 @@ export function assertContext(ctx: unknown): asserts ctx is ClientContext {
   }
   if (typeof c.fingerprintFor !== 'function')
     throw new TypeError('context.fingerprintFor must be a function');
+  if (
+    c.renewWithinSeconds !== undefined &&
+    (typeof c.renewWithinSeconds !== 'number' ||
+      !Number.isInteger(c.renewWithinSeconds) ||
+      c.renewWithinSeconds < 0 ||
+      c.renewWithinSeconds > 0xffffffff)
+  ) {
+    throw new TypeError('context.renewWithinSeconds must be whole seconds, 0 or more');
+  }
 }

@@ -1,5 +1,7 @@
 // Step one of an offline activation (DESIGN flow 2): verify the license key locally, then build a
-// challenge that commits to a fresh deactivation secret, and remember it as pending.
+// challenge that commits to a fresh deactivation secret, and remember it as pending. While this
+// machine is activated, the challenge is a renewal: the activation held stays valid until the
+// response to it is applied (docs/SDK.md "Leases and renewal").
 
 import { fromHex, toHex } from '../core/bytes.ts';
 import {
@@ -14,6 +16,7 @@ import {
 import type { LicenseKey } from '../core/formats/license-key.ts';
 import { licenseKeyText } from '../core/formats/license-key.ts';
 import { assertContext, type ClientContext, type RandomBytes } from './context.ts';
+import { type Renews, renewsWith } from './renewed-license.ts';
 import { assertState, type ClientState, EARLIER_CHALLENGES_KEPT, observeTime } from './state.ts';
 import { checkLicense, DEFAULT_LEEWAY_SECONDS, verifyLicenseKey } from './verify-license.ts';
 
@@ -23,6 +26,11 @@ export interface ChallengeResult {
   /** The typed form, also what the QR code carries. */
   readonly text: string;
   readonly license: LicenseKey;
+  /**
+   * What applying the response will do: 'lease' renews the activation held, 'license-key' renews it
+   * and replaces its key with this later one; null: a first activation (or one of another license).
+   */
+  readonly renews: Renews;
 }
 
 export function createChallenge(
@@ -44,6 +52,8 @@ export function createChallenge(
   // The machine binding can only be checked once the key has named its product.
   const fingerprint = ctx.fingerprintFor(license.product);
   checkLicense(license, { now: ctx.now, leewaySeconds: leeway, fingerprint });
+  // Refuse an older key for the license held now before the operator carries a challenge anywhere.
+  const renews = renewsWith(observed.activation, license);
   const secret = ctx.random(SECRET_BYTES);
   const nonce = ctx.random(NONCE_BYTES);
   if (
@@ -81,5 +91,6 @@ export function createChallenge(
     challenge,
     text: challengeText(challenge),
     license,
+    renews,
   };
 }

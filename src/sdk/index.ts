@@ -24,6 +24,8 @@ export { asClientState, type ClientState, emptyState } from './state.ts';
 export { createChallenge, type ChallengeResult } from './create-challenge.ts';
 export { applyResponse, type ApplyResult } from './apply-response.ts';
 export { getStatus, type Status, type StatusResult, type StatusWarning } from './status.ts';
+export { DEFAULT_RENEW_WITHIN_SECONDS, type Renewal, renewalWindow } from './renewal.ts';
+export type { Renews } from './renewed-license.ts';
 export { deactivate, type DeactivateResult } from './deactivate.ts';
 export { importRevocations, type ImportResult } from './import-revocations.ts';
 export {

@@ -10,6 +10,7 @@ import { formatId } from '../core/ids.ts';
 import { openActivation, type OpenedActivation } from './activation.ts';
 import { assertContext, type ClientContext } from './context.ts';
 import { matchFingerprint } from '../core/fingerprint.ts';
+import { NO_RENEWAL, type Renewal, renewalOf } from './renewal.ts';
 import { assertState, type ClientState, findRevocation, observeTime } from './state.ts';
 import { verifyCertificateChain } from './trust.ts';
 import {
@@ -47,9 +48,11 @@ export interface Status {
   readonly features: readonly string[];
   /** Seconds until the lease ends (negative when in grace), null without a lease. */
   readonly leaseRemainingSeconds: number | null;
+  /** When to renew the activation: due inside the window before its lease end (renewal.ts). */
+  readonly renewal: Renewal;
 }
 
-/** Warn this long before a lease or license ends, so the site re-challenges in time. */
+/** Warn this long before a license expires, so the site asks the vendor for a renewed key. */
 export const ENDING_WARNING_SECONDS = 7 * 86400;
 
 export interface StatusResult {
@@ -65,6 +68,7 @@ function refused(code: ErrorCode, message: string, partial: Partial<Status> = {}
     warnings: [],
     features: [],
     leaseRemainingSeconds: null,
+    renewal: NO_RENEWAL,
     ...partial,
   };
 }
@@ -87,7 +91,7 @@ export function getStatus(state: ClientState, ctx: ClientContext): StatusResult 
     return { state: observed, status: refused('NOT_ACTIVATED', message) };
   }
   const a = openActivation(stored);
-  const base = describe(a, stored.appliedAt, ctx.now);
+  const base = describe(a, stored.appliedAt, ctx.now, ctx.renewWithinSeconds);
   try {
     check(a, observed, ctx, leeway);
   } catch (error) {
@@ -101,10 +105,10 @@ export function getStatus(state: ClientState, ctx: ClientContext): StatusResult 
       code: 'LEASE_IN_GRACE',
       message: `The lease ended on ${dateOf(a.leaseEndsAt)}; the grace period lasts until ${dateOf(graceEnd!)}. Renew the activation before then.`,
     });
-  } else if (a.leaseEndsAt !== null && a.leaseEndsAt - ctx.now < ENDING_WARNING_SECONDS) {
+  } else if (a.leaseEndsAt !== null && base.renewal.due) {
     warnings.push({
       code: 'LEASE_ENDING',
-      message: `The lease ends on ${dateOf(a.leaseEndsAt)}: renew the activation soon.`,
+      message: `The lease ends on ${dateOf(a.leaseEndsAt)}: renew the activation now (a new challenge for the same license; it keeps the seat).`,
     });
   }
   if (a.license.expiresAt !== null && a.license.expiresAt - ctx.now < ENDING_WARNING_SECONDS) {
@@ -137,6 +141,7 @@ function describe(
   a: OpenedActivation,
   appliedAt: number,
   now: number,
+  renewWithinSeconds: number | undefined,
 ): Omit<Status, 'valid' | 'code' | 'message' | 'warnings'> {
   const graceEndsAt = a.leaseEndsAt === null ? null : a.leaseEndsAt + a.license.graceSeconds;
   return {
@@ -156,6 +161,7 @@ function describe(
     },
     features: a.features,
     leaseRemainingSeconds: a.leaseEndsAt === null ? null : a.leaseEndsAt - now,
+    renewal: renewalOf(a, now, renewWithinSeconds),
   };
 }
 

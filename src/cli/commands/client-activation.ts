@@ -29,6 +29,18 @@ const QR = {
   help: 'also write the QR code to this file',
 } as const;
 
+/** What the response to a renewal challenge will change; the activation held stays till then. */
+function renewalNote(result: Omit<ChallengeResult, 'state'>): string[] {
+  if (result.renews === null) return [];
+  const keeps = 'the machine stays activated until its response is applied, and keeps its seat.';
+  if (result.renews === 'lease') return [`This challenge renews the activation held: ${keeps}`];
+  const l = result.license;
+  const terms = `${l.type}, ${l.expiresAt === null ? 'does not expire' : `expires ${when(l.expiresAt)}`}`;
+  return [
+    `This challenge renews the activation held with a renewed key (${terms}), which replaces the key held: ${keeps}`,
+  ];
+}
+
 /** The challenge for a person: typed, as a QR code, and what to do with it. */
 async function challengeOutput(
   result: Omit<ChallengeResult, 'state'>,
@@ -44,10 +56,12 @@ async function challengeOutput(
       challenge: result.text,
       licenseId,
       product: result.license.product,
+      renews: result.renews,
       ...(qrFile === undefined ? {} : { qrFile }),
     },
     lines: [
       `Challenge for license ${licenseId} (${result.license.product}):`,
+      ...renewalNote(result),
       '',
       result.text,
       ...(qr === undefined ? [] : ['', qr]),
@@ -104,6 +118,9 @@ export const challenge: Command = {
     'characters) for the activation appliance: typed, or as a QR code (drawn in the terminal when',
     'it is one; --qr writes an image file). Only the latest challenge can be answered; making a',
     'new one replaces it. KEY may be - (standard input) or @FILE.',
+    'While this machine is activated, the challenge renews the activation, which stays valid until',
+    'the response is applied and keeps its seat. A renewed key (the same license ID, issued later)',
+    'replaces the one held; an older key of that license is refused (LICENSE_EXISTS).',
   ].join('\n'),
   options: {
     license: { type: 'string', value: 'KEY', help: 'the license key to activate' },
@@ -176,7 +193,7 @@ export const activate: Command = {
     const qrFile = args.string('qr');
     if (qrFile !== undefined) qrFileType(qrFile);
     const licenseKey = await readCodeArgument(args.required('license'), 'license key', ctx);
-    const client = await openClient(args, ctx, true, online);
+    const client = await openClient(args, ctx, { online });
     const result = await client.activate(licenseKey);
     if (result.mode === 'online') {
       const seats =
@@ -241,7 +258,7 @@ export const deactivate: Command = {
   required: ['store'],
   async run(args, ctx) {
     const reason = parseReason(args.string('reason'));
-    const client = await openClient(args, ctx, false);
+    const client = await openClient(args, ctx, { needsTrust: false });
     const result = await client.deactivate(reason);
     const qr = ctx.interactive ? await terminalQr(result.code) : undefined;
     return outcome(

@@ -32,12 +32,19 @@ export const TOKEN = {
 /** Deactivation needs no trust anchors: it only reveals this machine's own secret. */
 const NO_TRUST: TrustAnchors = { roots: [], certificates: [] };
 
+export interface OpenClientOptions {
+  /** false for deactivation, which needs no trust anchors (default true). */
+  readonly needsTrust?: boolean;
+  readonly online?: OnlineOptions;
+  readonly renewWithinSeconds?: number;
+}
+
 export async function openClient(
   args: ParsedArgs,
   ctx: CliContext,
-  needsTrust = true,
-  online?: OnlineOptions,
+  options: OpenClientOptions = {},
 ): Promise<NodeClient> {
+  const { needsTrust = true, online, renewWithinSeconds } = options;
   const trust = needsTrust ? await readTrustFile(args.required('trust')) : NO_TRUST;
   return createNodeClient({
     storeDir: args.required('store'),
@@ -45,6 +52,7 @@ export async function openClient(
     env: ctx.env,
     clock: ctx.now,
     ...(online === undefined ? {} : { online }),
+    ...(renewWithinSeconds === undefined ? {} : { renewWithinSeconds }),
   });
 }
 

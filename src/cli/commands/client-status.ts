@@ -6,7 +6,8 @@ import { MAX_BUNDLE_BYTES } from '../../core/formats/revocation-bundle.ts';
 import { readFileBounded } from '../../node/atomic-file.ts';
 import type { Status } from '../../sdk/status.ts';
 import type { Command } from '../command.ts';
-import { list, outcome, plural, relative, rows, when } from '../output.ts';
+import { list, outcome, plural, relative, rows, span, when } from '../output.ts';
+import { parseDuration } from '../time.ts';
 import { openClient, STORE, TRUST } from './client-options.ts';
 
 function statusLines(status: Status, now: number): string[] {
@@ -34,6 +35,16 @@ function statusLines(status: Status, now: number): string[] {
     if (a.graceEndsAt !== null && a.graceEndsAt !== a.leaseEndsAt) {
       pairs.push(['grace', `until ${when(a.graceEndsAt)} (${relative(a.graceEndsAt, now)})`]);
     }
+    const r = status.renewal;
+    if (r.dueAt !== null) {
+      const window = `${span(r.windowSeconds ?? 0)} before the lease ends`;
+      pairs.push([
+        'renewal',
+        r.due
+          ? `due since ${when(r.dueAt)} (${relative(r.dueAt, now)}): make a new challenge for this license`
+          : `due ${when(r.dueAt)} (${relative(r.dueAt, now)}; ${window})`,
+      ]);
+    }
   }
   if (pairs.length > 0) lines.push(...rows(pairs));
   for (const warning of status.warnings)
@@ -45,17 +56,33 @@ export const status: Command = {
   group: 'client',
   name: 'status',
   summary: 'say whether this machine may run the product, with features, lease and warnings',
-  usage: '--store DIR --trust FILE|DIR',
+  usage: '--store DIR --trust FILE|DIR [--renew-within DURATION]',
   help: [
     'Re-checks the stored activation: signatures, this machine, revocations, license expiry,',
     'lease and grace, and the clock (set back = CLOCK_ROLLBACK). Exits 0 when valid; otherwise',
     'with the exit code of the reason, whose code and message are printed (with --json, the status',
-    'object and an "error" member).',
+    'object and an "error" member). Within the renewal window before the lease ends, it says',
+    '"renewal due" (--json: "renewal": { "due", "dueAt", "windowSeconds" }): renew by making a new',
+    'challenge for the same license, which keeps the seat. The window is a quarter of the lease,',
+    'at most 7 days, unless --renew-within sets it (30d, 12h, 90m; at least 1 minute).',
   ].join('\n'),
-  options: { store: STORE, trust: TRUST },
+  options: {
+    store: STORE,
+    trust: TRUST,
+    'renew-within': {
+      type: 'string',
+      value: 'DURATION',
+      help: 'ask for renewal this long before the lease ends (default: lease/4, at most 7d)',
+    },
+  },
   required: ['store', 'trust'],
   async run(args, ctx) {
-    const client = await openClient(args, ctx);
+    const within = args.string('renew-within');
+    const client = await openClient(args, ctx, {
+      ...(within === undefined
+        ? {}
+        : { renewWithinSeconds: parseDuration(within, '--renew-within') }),
+    });
     const result = await client.status();
     const code = result.code === 'VALID' ? undefined : result.code;
     return {

@@ -38,6 +38,8 @@ export interface NodeClientOptions {
   /** Defaults to the system clock, in Unix seconds. */
   readonly clock?: () => number;
   readonly leewaySeconds?: number;
+  /** How long before the lease ends `status().renewal.due` turns true (default: docs/SDK.md). */
+  readonly renewWithinSeconds?: number;
   /** The appliance's HTTP API, for activate, revalidate and deactivate without typing codes. */
   readonly online?: OnlineOptions;
 }
@@ -89,6 +91,17 @@ export interface NodeClient {
 }
 
 export function createNodeClient(options: NodeClientOptions): NodeClient {
+  const { renewWithinSeconds } = options;
+  if (
+    renewWithinSeconds !== undefined &&
+    !(
+      Number.isInteger(renewWithinSeconds) &&
+      renewWithinSeconds >= 0 &&
+      renewWithinSeconds <= 0xffffffff
+    )
+  ) {
+    throw new TypeError('options.renewWithinSeconds must be whole seconds, 0 or more');
+  }
   const components = readMachineComponents(options.env ?? process.env);
   const store: ClientStore = openFileStore(options.storeDir, components);
   const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
@@ -98,12 +111,14 @@ export function createNodeClient(options: NodeClientOptions): NodeClient {
   const clientId = options.online?.clientId;
   const leeway =
     options.leewaySeconds === undefined ? {} : { leewaySeconds: options.leewaySeconds };
+  const renewWithin = renewWithinSeconds === undefined ? {} : { renewWithinSeconds };
   const context = (): ClientContext => ({
     trust: options.trust,
     now: clock(),
     fingerprintFor,
     verifier: nodeSuite,
     ...leeway,
+    ...renewWithin,
   });
 
   /** Loads, runs one pure step, and saves only when the step succeeded and changed something. */
@@ -152,7 +167,11 @@ export function createNodeClient(options: NodeClientOptions): NodeClient {
         if (isUnreachable(error)) return { mode: 'offline', ...made, unreachable: error.message };
         throw error;
       }
-      const { activation } = await step((s) => applyResponse(s, answer.qr, context()));
+      const { activation } = await step((s) => {
+        const applied = applyResponse(s, answer.qr, context());
+        assertSameGrant(applied.activation, answer);
+        return applied;
+      });
       return {
         mode: 'online',
         activation,
@@ -204,6 +223,25 @@ export function createNodeClient(options: NodeClientOptions): NodeClient {
       }
     },
   };
+}
+
+/**
+ * The response's feature mask is read against the key this machine challenged with, but the
+ * appliance computed it from the key it holds (docs/SDK.md "Which key a response describes"). When
+ * the features it says it granted are not the ones the mask grants here, it holds another key of
+ * the license (older, or renewed): nothing is kept. The answer is unsigned: this may only refuse.
+ */
+function assertSameGrant(activation: OpenedActivation, answer: OnlineActivationAnswer): void {
+  const mine = activation.features;
+  const theirs = answer.features;
+  if (mine.length === theirs.length && mine.every((f, i) => f === theirs[i])) return;
+  const id = formatId('license', activation.license.licenseId);
+  const names = (list: readonly string[]) => (list.length === 0 ? 'none' : list.join(', '));
+  throw new AirlockError(
+    'LICENSE_EXISTS',
+    `The appliance answered from another key of license ${id}: it granted ${names(theirs)}, but read against the key given its response grants ${names(mine)}. Add the renewed key to the appliance (airlock license add), or activate with the key it holds.`,
+    { licenseId: id, reason: 'appliance-key' },
+  );
 }
 
 function isUnreachable(error: unknown): error is AirlockError {
