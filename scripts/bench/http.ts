@@ -196,7 +196,7 @@ export async function httpSection(report: Report, options: MeasureOptions): Prom
       ],
       [
         'appliance: runAppliance (src/http/run.ts): token, rate limit, file ledger (fdatasync, group',
-        '  commit), each request a new machine so a new activation; answer with QR SVG as served',
+        '  commit), each request a new machine so a new activation; answer { response, qr, … } (no SVG)',
         'ceiling: same body read as JSON, decodeChallenge + answerChallenge with the same key, no',
         '  ledger, no auth, no rate limit; answer { response, qr }',
         `best of ${ROUNDS} interleaved rounds of ${seconds} s after ${warmup} s warm-up each; the load generator`,

@@ -55,7 +55,7 @@ export function decideSeat(
       );
     }
   }
-  for (const id of activeCandidates(license, toHex(challenge.fingerprint))) {
+  for (const id of activeCandidates(state, license, toHex(challenge.fingerprint))) {
     const activation = state.activations.get(id)!;
     if (!matchFingerprint(fromHex(activation.fingerprint)!, challenge.fingerprint).matches)
       continue;

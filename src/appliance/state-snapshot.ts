@@ -4,7 +4,7 @@
 // then ignores it and replays the journal, so a change of this layout needs no migration.
 
 import type { ActivationEntry, ActivationStatus, ApplianceState, LicenseEntry } from './state.ts';
-import { emptyApplianceState, index } from './state.ts';
+import { emptyApplianceState } from './state.ts';
 
 const LAYOUT = 'airlock-appliance-state/v2';
 const STATUSES: readonly ActivationStatus[] = ['active', 'deactivated', 'revoked'];
@@ -86,7 +86,7 @@ export function deserialiseState(json: unknown): ApplianceState {
   const state = emptyApplianceState();
   const byIndex: LicenseEntry[] = [];
   for (const l of j.licenses) {
-    const license: LicenseEntry = { ...l, active: new Set(), bySlot: new Map() };
+    const license: LicenseEntry = { ...l, active: new Set(), bySlot: null };
     state.licenses.set(l.licenseId, license);
     byIndex.push(license);
     if (l.held !== undefined) state.heldKeys.set(l.held, l.licenseId);
@@ -113,10 +113,7 @@ export function deserialiseState(json: unknown): ApplianceState {
     if (endedAt !== null) activation.endedAt = endedAt;
     if (endReason !== null) activation.endReason = endReason;
     state.activations.set(id, activation);
-    if (activation.status === 'active') {
-      license.active.add(id);
-      index(license, id, fingerprint);
-    }
+    if (activation.status === 'active') license.active.add(id);
   }
   state.lastActivationId = j.lastActivationId;
   state.auditEvents = j.auditEvents;

@@ -17,11 +17,11 @@ export interface LicenseEntry {
   /** IDs of activations whose status is active. */
   readonly active: Set<number>;
   /**
-   * Active activations by fingerprint component: (slot << 16 | tag) → IDs. A machine that matches
-   * shares at least one component, so a challenge is compared with a handful, not every one.
-   * Rebuilt from `active` on load; never serialised.
+   * Active activations by fingerprint component: (slot << 16 | tag) → IDs, so that a challenge
+   * is compared with a handful of activations, not every one. Built when first needed (null until
+   * then, so that start-up does not pay for it); never serialised.
    */
-  readonly bySlot: Map<number, number[]>;
+  bySlot: Map<number, number[]> | null;
   /** Times of deactivations, newest last, trimmed to the policy window. */
   deactivations: number[];
   /** Times of site revocations of its activations, newest last, trimmed to the policy window. */
@@ -94,7 +94,7 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
           addedAt: d.at,
           ...(d.held === undefined ? {} : { held: d.held }),
           active: new Set(),
-          bySlot: new Map(),
+          bySlot: null,
           deactivations: [],
           revocations: [],
           barred: [],
@@ -209,8 +209,23 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
 }
 
 const SLOTS = 4;
+const KEYS_PER_ACTIVATION = 2;
 
-function slotKeys(fingerprintHex: string): number[] {
+/**
+ * The index keys of a stored fingerprint: its first two present components. A machine matches
+ * when at most one present component differs (docs/FORMATS.md §5), so it is equal in one of
+ * these two (or in the only one present): looking up every component of a challenge finds it.
+ */
+function storedKeys(fingerprintHex: string): number[] {
+  const keys: number[] = [];
+  for (let slot = 0; slot < SLOTS && keys.length < KEYS_PER_ACTIVATION; slot++) {
+    const tag = Number.parseInt(fingerprintHex.slice(slot * 4, slot * 4 + 4), 16);
+    if (tag !== 0) keys.push((slot << 16) | tag);
+  }
+  return keys;
+}
+
+function probeKeys(fingerprintHex: string): number[] {
   const keys: number[] = [];
   for (let slot = 0; slot < SLOTS; slot++) {
     const tag = Number.parseInt(fingerprintHex.slice(slot * 4, slot * 4 + 4), 16);
@@ -219,17 +234,21 @@ function slotKeys(fingerprintHex: string): number[] {
   return keys;
 }
 
-/** Adds an active activation to its license's fingerprint index. */
-export function index(license: LicenseEntry, activationId: number, fingerprintHex: string): void {
-  for (const key of slotKeys(fingerprintHex)) {
-    const ids = license.bySlot.get(key);
-    if (ids === undefined) license.bySlot.set(key, [activationId]);
-    else if (!ids.includes(activationId)) ids.push(activationId);
+function addTo(bySlot: Map<number, number[]>, activationId: number, fingerprintHex: string): void {
+  for (const key of storedKeys(fingerprintHex)) {
+    const ids = bySlot.get(key);
+    if (ids === undefined) bySlot.set(key, [activationId]);
+    else ids.push(activationId);
   }
 }
 
+function index(license: LicenseEntry, activationId: number, fingerprintHex: string): void {
+  if (license.bySlot !== null) addTo(license.bySlot, activationId, fingerprintHex);
+}
+
 function unindex(license: LicenseEntry, activationId: number, fingerprintHex: string): void {
-  for (const key of slotKeys(fingerprintHex)) {
+  if (license.bySlot === null) return;
+  for (const key of storedKeys(fingerprintHex)) {
     const ids = license.bySlot.get(key);
     if (ids === undefined) continue;
     const at = ids.indexOf(activationId);
@@ -238,10 +257,19 @@ function unindex(license: LicenseEntry, activationId: number, fingerprintHex: st
   }
 }
 
-/** Active activations sharing a fingerprint component with this one, oldest first. */
-export function activeCandidates(license: LicenseEntry, fingerprintHex: string): number[] {
+/** Active activations that may match this fingerprint, oldest first (the index built if needed). */
+export function activeCandidates(
+  state: ApplianceState,
+  license: LicenseEntry,
+  fingerprintHex: string,
+): number[] {
+  if (license.bySlot === null) {
+    const bySlot = new Map<number, number[]>();
+    for (const id of license.active) addTo(bySlot, id, state.activations.get(id)!.fingerprint);
+    license.bySlot = bySlot;
+  }
   const found = new Set<number>();
-  for (const key of slotKeys(fingerprintHex)) {
+  for (const key of probeKeys(fingerprintHex)) {
     for (const id of license.bySlot.get(key) ?? []) found.add(id);
   }
   return [...found].sort((a, b) => a - b);

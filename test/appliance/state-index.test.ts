@@ -46,6 +46,8 @@ function build(steps: readonly Step[]): ApplianceState {
       at: T0,
     },
   });
+  // Built now, so that every step below maintains it (a restored state builds it afresh).
+  activeCandidates(state, state.licenses.get(LICENSE)!, '0'.repeat(16));
   let next = 1;
   for (const s of steps) {
     const active = [...state.licenses.get(LICENSE)!.active];
@@ -94,7 +96,7 @@ function scan(state: ApplianceState, fp: string): number[] {
 function viaIndex(state: ApplianceState, fp: string): number[] {
   const probe = Uint8Array.from(Buffer.from(fp, 'hex'));
   const license = state.licenses.get(LICENSE)!;
-  return activeCandidates(license, toHex(probe)).filter((id) => {
+  return activeCandidates(state, license, toHex(probe)).filter((id) => {
     const a = state.activations.get(id)!;
     return matchFingerprint(Uint8Array.from(Buffer.from(a.fingerprint, 'hex')), probe).matches;
   });
