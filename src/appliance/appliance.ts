@@ -191,12 +191,16 @@ export function createAppliance(deps: ApplianceDeps) {
       }
       const held = keyOf(existing);
       // A renewal (later expiry, trial turned paid) is a newer key of the same license.
-      if (key.issuedAt <= held.issuedAt || key.product !== held.product) {
+      if (key.product !== held.product) {
         throw new AirlockError(
           'LICENSE_EXISTS',
-          key.product !== held.product
-            ? `License ${formatId('license', key.licenseId)} is already held for "${held.product}"; this key is for "${key.product}".`
-            : `A key of license ${formatId('license', key.licenseId)} issued on ${dateOf(held.issuedAt)} is already held; this one is not newer.`,
+          `License ${formatId('license', key.licenseId)} is already held for "${held.product}"; this key is for "${key.product}".`,
+        );
+      }
+      if (key.issuedAt <= held.issuedAt) {
+        throw new AirlockError(
+          'LICENSE_SUPERSEDED',
+          `A key of license ${formatId('license', key.licenseId)} issued on ${dateOf(held.issuedAt)} is already held; this one is not newer, so it cannot replace it.`,
         );
       }
       await ledger.append(

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   DEACTIVATION_LIMIT: { http: 429, exit: 5 },
   REVOCATION_LIMIT: { http: 429, exit: 5 },
   LICENSE_EXISTS: { http: 409, exit: 5 },
+  LICENSE_SUPERSEDED: { http: 409, exit: 5 },
   VENDOR_KEY_REQUIRED: { http: 409, exit: 7 },
   // The appliance's ledger
   LEDGER_LOCKED: { http: 503, exit: 8 },

@@ -35,9 +35,9 @@ export function renewsWith(held: StoredActivation | undefined, presented: Licens
   if (presented.issuedAt > current.issuedAt) return 'license-key';
   // Same ID, not later: an older key (perhaps with more seats, features or a longer trial) must not
   // take back what its renewal changed. Equal issue times cannot be ordered, so they are refused
-  // too. LICENSE_EXISTS until a code of its own (proposed: LICENSE_SUPERSEDED) is added.
+  // too.
   throw new AirlockError(
-    'LICENSE_EXISTS',
+    'LICENSE_SUPERSEDED',
     presented.issuedAt === current.issuedAt
       ? `This machine already holds another key for license ${id}, issued at the same time (${dateOf(current.issuedAt)}); which one is newer cannot be told. Ask the vendor for a renewed key.`
       : `This key for license ${id} (issued ${dateOf(presented.issuedAt)}) is older than the one this machine holds (issued ${dateOf(current.issuedAt)}), which replaced it. Keep using the newer key.`,

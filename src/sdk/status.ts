@@ -96,7 +96,11 @@ export function getStatus(state: ClientState, ctx: ClientContext): StatusResult 
     check(a, observed, ctx, leeway);
   } catch (error) {
     if (!(error instanceof AirlockError)) throw error;
-    return { state: observed, status: refused(error.code, error.message, base) };
+    // The license and activation are shown for the message; no feature is granted.
+    return {
+      state: observed,
+      status: refused(error.code, error.message, { ...base, features: [] }),
+    };
   }
   const warnings: StatusWarning[] = [];
   const graceEnd = base.activation?.graceEndsAt ?? null;

@@ -182,6 +182,8 @@ test('lease plus grace (plus the clock leeway) is the end: LEASE_EXPIRED one sec
   t.false(over.valid);
   t.is(over.code, 'LEASE_EXPIRED');
   t.true(over.renewal.due, 'a new challenge is still the way back');
+  t.true(last.features.length > 0);
+  t.deepEqual(over.features, [], 'a status that is not valid grants no feature');
 });
 
 test('without a grace period the lease end (plus leeway) is the end', (t) => {
@@ -262,7 +264,7 @@ test('an older key for the license held is refused as superseded, and nothing ch
   const error = t.throws(() => createChallenge(applied.state, old, at(T0 + DAY)), {
     instanceOf: AirlockError,
   });
-  t.is(error?.code, 'LICENSE_EXISTS');
+  t.is(error?.code, 'LICENSE_SUPERSEDED');
   t.is(error?.details['reason'], 'superseded');
   t.is(error?.details['heldIssuedAt'], T0 - DAY);
   t.regex(error!.message, /older than the one this machine holds/);
@@ -275,7 +277,7 @@ test('another key issued at the same time as the held one is refused: neither is
   const error = t.throws(() => createChallenge(applied.state, twin, at(T0 + DAY)), {
     instanceOf: AirlockError,
   });
-  t.is(error?.code, 'LICENSE_EXISTS');
+  t.is(error?.code, 'LICENSE_SUPERSEDED');
   t.regex(error!.message, /same time/);
 });
 
@@ -307,7 +309,7 @@ test('a pending challenge with an older key is refused when its response is appl
   const error = t.throws(() => applyResponse(state, answer.combined, at(T0 + 60)), {
     instanceOf: AirlockError,
   });
-  t.is(error?.code, 'LICENSE_EXISTS');
+  t.is(error?.code, 'LICENSE_SUPERSEDED');
 });
 
 test('a key for another license is not a renewal', (t) => {

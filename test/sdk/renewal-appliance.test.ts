@@ -136,7 +136,7 @@ test('a renewed key is applied on the client and keeps the seat, answered by the
 
   // The old key is now a downgrade for this machine.
   t.throws(() => createChallenge(second.applied.state, trial, machine()), {
-    code: 'LICENSE_EXISTS',
+    code: 'LICENSE_SUPERSEDED',
   } as never);
 });
 
