@@ -8,6 +8,7 @@ export const CONTEXT = {
   response: 'airlock-response-v1',
   certificate: 'airlock-appliance-cert-v1',
   revocations: 'airlock-revocations-v1',
+  usageReport: 'airlock-usage-report-v1',
 } as const;
 
 export type SignedArtefact = keyof typeof CONTEXT;
