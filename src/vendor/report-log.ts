@@ -14,7 +14,7 @@ import {
 import { formatId } from '../core/ids.ts';
 import { readFileBounded, writeFileAtomic } from '../node/atomic-file.ts';
 import { nodeSuite } from '../node/ed25519.ts';
-import { assertVendorDir, readRegister, type RegisterEntry } from './revocations.ts';
+import { assertVendorDir, readRegister, type RegisterEntry } from './revocation-register.ts';
 import { readTrustFile } from './trust-file.ts';
 import { VENDOR_FILES } from './vendor-dir.ts';
 

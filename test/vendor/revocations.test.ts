@@ -12,13 +12,12 @@ import { parseBundle } from '../../src/core/formats/revocation-bundle.ts';
 import { formatId } from '../../src/core/ids.ts';
 import { importRevocations } from '../../src/sdk/import-revocations.ts';
 import { type ClientState, emptyState } from '../../src/sdk/state.ts';
+import { readRegister, REVOCATIONS_FILE } from '../../src/vendor/revocation-register.ts';
 import {
   publish,
   type PublishOptions,
-  readRegister,
   reasonFromText,
   revoke,
-  REVOCATIONS_FILE,
 } from '../../src/vendor/revocations.ts';
 import { initVendor, openVendor, type Vendor } from '../../src/vendor/vendor-dir.ts';
 
