@@ -1,5 +1,5 @@
 // The appliance's use cases: add a license, answer a challenge, take a deactivation code, list
-// what it holds. Each decision and its journal record happen in one synchronous step (so seats
+// what it holds (revocations and sync: site-sync.ts). Each decision and its journal record happen in one synchronous step (so seats
 // are never over-allocated); the answer leaves only once the record is durable.
 
 import { fromHex, toHex } from '../core/bytes.ts';
@@ -25,6 +25,7 @@ import { findInStreams } from '../sdk/revocation-streams.ts';
 import { revocationKeyOfActivation } from '../sdk/state.ts';
 import { verifyLicenseKey } from '../sdk/verify-license.ts';
 import { memoryRevocationStore, type RevocationStore } from './revocation-store.ts';
+import { createSiteCases } from './site-sync.ts';
 import type { ApplianceIdentity } from './data-dir.ts';
 import {
   decideDeactivation,
@@ -236,6 +237,14 @@ export function createAppliance(deps: ApplianceDeps) {
 
   return {
     identity,
+    ...createSiteCases({
+      identity,
+      ledger,
+      clock,
+      verifier: deps.verifier,
+      store,
+      ...(deps.revocationPolicy === undefined ? {} : { policy: deps.revocationPolicy }),
+    }),
     get state() {
       return ledger.state;
     },

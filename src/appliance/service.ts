@@ -15,6 +15,7 @@ import { type Appliance, createAppliance } from './appliance.ts';
 import { type ApplianceIdentity, DATA_FILES, openApplianceDir } from './data-dir.ts';
 import type { DeactivationPolicy } from './decide.ts';
 import type { ApplianceEvent } from './events.ts';
+import { openRevocationStore } from './revocation-store.ts';
 import { deserialiseState, serialiseState } from './state-snapshot.ts';
 import { type ApplianceState, emptyApplianceState, reduce } from './state.ts';
 
@@ -57,6 +58,7 @@ export async function openAppliance(
 ): Promise<OpenAppliance> {
   const identity = await openApplianceDir(dir, { passphrase: options.passphrase });
   await mkdir(ledgerDir(dir), { recursive: true, mode: 0o700 });
+  const revocations = await openRevocationStore(dir); // before the lock: a refusal leaves none
   const ledger = await openLedger({
     dir: ledgerDir(dir),
     reducer: applianceReducer,
@@ -79,6 +81,7 @@ export async function openAppliance(
     clock: options.clock,
     verifier: nodeSuite,
     random: options.random,
+    revocations,
     ...(options.policy === undefined ? {} : { policy: options.policy }),
   });
   return { identity, ledger, appliance, close: () => ledger.close() };

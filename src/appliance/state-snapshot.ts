@@ -3,6 +3,7 @@
 // stays small and quick to parse. A snapshot this code does not recognise is refused; the ledger
 // then ignores it and replays the journal, so a change of this layout needs no migration.
 
+import type { RevocationReason } from '../core/formats/revocation-bundle.ts';
 import type { ActivationEntry, ActivationStatus, ApplianceState, LicenseEntry } from './state.ts';
 import { emptyApplianceState } from './state.ts';
 
@@ -13,7 +14,7 @@ const CHANNELS: readonly ActivationEntry['channel'][] = ['offline', 'online'];
 type LicenseJson = Omit<LicenseEntry, 'active' | 'bySlot'>;
 
 /** activationId, license index, fingerprint, commitment, activatedAt, lastSeenAt, leaseEndsAt,
- * status, renewals, channel, ip, clientId, endedAt, endReason (absent values are null). */
+ * status, renewals, channel, ip, clientId, endedAt, endReason, endCode (absent values are null). */
 type ActivationRow = [
   number,
   number,
@@ -29,6 +30,7 @@ type ActivationRow = [
   string | null,
   number | null,
   string | null,
+  RevocationReason | null,
 ];
 
 interface SnapshotJson {
@@ -65,6 +67,7 @@ export function serialiseState(state: ApplianceState): SnapshotJson {
       a.clientId ?? null,
       a.endedAt ?? null,
       a.endReason ?? null,
+      a.endCode ?? null,
     ]);
   }
   return {
@@ -93,7 +96,8 @@ export function deserialiseState(json: unknown): ApplianceState {
   }
   for (const row of j.activations) {
     const [id, at, fingerprint, commitment, activatedAt, lastSeenAt, leaseEndsAt] = row;
-    const [, , , , , , , status, renewals, channel, ip, clientId, endedAt, endReason] = row;
+    const [, , , , , , , status, renewals, channel, ip, clientId, endedAt, endReason, endCode] =
+      row;
     const license = byIndex[at];
     if (license === undefined) throw new TypeError('a snapshot activation names no license');
     const activation: ActivationEntry = {
@@ -112,6 +116,7 @@ export function deserialiseState(json: unknown): ApplianceState {
     if (clientId !== null) activation.clientId = clientId;
     if (endedAt !== null) activation.endedAt = endedAt;
     if (endReason !== null) activation.endReason = endReason;
+    if (endCode !== null) activation.endCode = endCode;
     state.activations.set(id, activation);
     if (activation.status === 'active') license.active.add(id);
   }

@@ -1,6 +1,7 @@
 // The appliance's state, rebuilt from its journal: licenses it holds, every activation with its
 // status, and recent deactivations (for the transfer policy). Changed only by the reducer.
 
+import type { RevocationReason } from '../core/formats/revocation-bundle.ts';
 import type { ApplianceEvent } from './events.ts';
 
 export interface LicenseEntry {
@@ -13,7 +14,7 @@ export interface LicenseEntry {
   readonly addedAt: number;
   /** Appliance-held licenses: the keyed hash of their `S…` key. */
   readonly held?: string;
-  revoked?: { readonly at: number; readonly reason: string };
+  revoked?: { readonly at: number; readonly reason: string; readonly code?: RevocationReason };
   /** IDs of activations whose status is active. */
   readonly active: Set<number>;
   /**
@@ -44,6 +45,8 @@ export interface ActivationEntry {
   status: ActivationStatus;
   endedAt?: number;
   endReason?: string;
+  /** A revocation's reason code, for site bundles. */
+  endCode?: RevocationReason;
   renewals: number;
   readonly channel: 'offline' | 'online';
   ip?: string;
@@ -148,6 +151,7 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
         activation.status = d.how;
         activation.endedAt = d.at;
         activation.endReason = d.reason;
+        if (d.code !== undefined) activation.endCode = d.code;
         const license = state.licenses.get(activation.licenseId);
         if (license) {
           license.active.delete(d.activationId);
@@ -175,7 +179,13 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
     case 'license.revoked': {
       const d = event.data as ApplianceEvent<'license.revoked'>['data'];
       const license = state.licenses.get(d.licenseId);
-      if (license) license.revoked = { at: d.at, reason: d.reason };
+      if (license) {
+        license.revoked = {
+          at: d.at,
+          reason: d.reason,
+          ...(d.code === undefined ? {} : { code: d.code }),
+        };
+      }
       return state;
     }
     case 'license.replaced': {

@@ -13,7 +13,9 @@ import { deactivateCommands, respondCommands } from './commands/desk.ts';
 import { ledgerCommands } from './commands/ledger.ts';
 import { licenseCommands } from './commands/license.ts';
 import { scanCommands } from './commands/scan.ts';
+import { revokeCommands } from './commands/revoke.ts';
 import { serveCommands } from './commands/serve.ts';
+import { syncCommands } from './commands/sync.ts';
 import { tokenCommands } from './commands/token.ts';
 import { vendorCommands } from './commands/vendor.ts';
 import type { CliContext, Env } from './context.ts';
@@ -29,6 +31,8 @@ const GROUPS: readonly CommandGroup[] = [
   respondCommands,
   deactivateCommands,
   activationCommands,
+  revokeCommands,
+  syncCommands,
   tokenCommands,
   ledgerCommands,
   scanCommands,

@@ -47,6 +47,11 @@ export const ERROR_CODES = {
   PASSPHRASE_WRONG: { http: 500, exit: 7 },
   FILE_NOT_FOUND: { http: 404, exit: 7 },
   FILE_EXISTS: { http: 409, exit: 7 },
+  FILE_TOO_LARGE: { http: 413, exit: 7 },
+  // USB sync folders
+  SYNC_PATH_UNSAFE: { http: 400, exit: 7 },
+  SYNC_MANIFEST_MISMATCH: { http: 409, exit: 7 },
+  SYNC_EXPORT_OLDER: { http: 409, exit: 7 },
   // The appliance's decisions
   SEATS_EXHAUSTED: { http: 409, exit: 5 },
   ACTIVATION_UNKNOWN: { http: 404, exit: 5 },

@@ -73,3 +73,9 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 export function formatActivationId(activationId: number): string {
   return ID_PREFIX.activation + activationId.toString(16).padStart(8, '0');
 }
+
+/** act_ and 8 hex digits → the activation's number. */
+export function parseActivationId(text: unknown): number {
+  const bytes = parseId('activation', text);
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
+}

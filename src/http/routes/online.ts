@@ -3,7 +3,7 @@
 
 import type { Appliance } from '../../appliance/appliance.ts';
 import { toHex } from '../../core/bytes.ts';
-import { formatId, parseId } from '../../core/ids.ts';
+import { formatId, parseActivationId, parseId } from '../../core/ids.ts';
 import { readJsonObject } from '../body.ts';
 import { optional, parseFields, required } from '../fields.ts';
 import type { Route } from '../route.ts';
@@ -53,7 +53,7 @@ export function onlineRoutes(appliance: Appliance): Route[] {
           activationId: required(64),
         });
         const licenseHex = toHex(parseId('license', body.licenseId));
-        const activationNumber = parseActivationNumber(body.activationId);
+        const activationNumber = parseActivationId(body.activationId);
         const r = await appliance.validate(licenseHex, activationNumber, {
           ...(ctx.ip === '' ? {} : { ip: ctx.ip }),
         });
@@ -85,10 +85,4 @@ export function onlineRoutes(appliance: Appliance): Route[] {
       handle: deactivateHandler(appliance),
     },
   ];
-}
-
-/** act_ and 8 hex digits → the activation's number. */
-function parseActivationNumber(text: string): number {
-  const bytes = parseId('activation', text);
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
 }
