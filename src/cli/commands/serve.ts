@@ -101,6 +101,9 @@ const serve: Command = {
         `Serving plain HTTP on ${host} would send API tokens in clear over the network. Serve on 127.0.0.1 behind a TLS reverse proxy, or pass --allow-plain-http if the network is trusted.`,
       );
     }
+    // Listening for SIGTERM/SIGINT before the server announces itself: a stop that comes right
+    // after the announcement must find the handler in place, not end the process uncleanly.
+    const stopped = ctx.untilStopped();
     const fresh =
       args.flag('init') &&
       (await stat(join(dir, DATA_FILES.settings)).catch(() => undefined)) === undefined;
@@ -132,7 +135,7 @@ const serve: Command = {
         ctx.say(line);
       }
     }
-    const signal = await ctx.untilStopped();
+    const signal = await stopped;
     await running.close();
     return outcome({ stopped: signal }, [`Stopped (${signal}); the ledger is closed.`]);
   },
