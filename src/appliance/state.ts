@@ -3,6 +3,14 @@
 
 import type { RevocationReason } from '../core/formats/revocation-bundle.ts';
 import type { ApplianceEvent } from './events.ts';
+import {
+  emptyIndex,
+  type FingerprintIndex,
+  indexAdd,
+  indexLookup,
+  indexRemove,
+  indexWorn,
+} from './fingerprint-index.ts';
 
 export interface LicenseEntry {
   readonly licenseId: string;
@@ -17,12 +25,8 @@ export interface LicenseEntry {
   revoked?: { readonly at: number; readonly reason: string; readonly code?: RevocationReason };
   /** IDs of activations whose status is active. */
   readonly active: Set<number>;
-  /**
-   * Active activations by fingerprint component: (slot << 16 | tag) → IDs, so that a challenge
-   * is compared with a handful of activations, not every one. Built when first needed (null until
-   * then, so that start-up does not pay for it); never serialised.
-   */
-  bySlot: Map<number, number[]> | null;
+  /** Active activations by fingerprint component; built when first needed, never serialised. */
+  bySlot: FingerprintIndex | null;
   /** Times of deactivations, newest last, trimmed to the policy window. */
   deactivations: number[];
   /** Times of site revocations of its activations, newest last, trimmed to the policy window. */
@@ -218,53 +222,14 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
   }
 }
 
-const SLOTS = 4;
-const KEYS_PER_ACTIVATION = 2;
-
-/**
- * The index keys of a stored fingerprint: its first two present components. A machine matches
- * when at most one present component differs (docs/FORMATS.md §5), so it is equal in one of
- * these two (or in the only one present): looking up every component of a challenge finds it.
- */
-function storedKeys(fingerprintHex: string): number[] {
-  const keys: number[] = [];
-  for (let slot = 0; slot < SLOTS && keys.length < KEYS_PER_ACTIVATION; slot++) {
-    const tag = Number.parseInt(fingerprintHex.slice(slot * 4, slot * 4 + 4), 16);
-    if (tag !== 0) keys.push((slot << 16) | tag);
-  }
-  return keys;
-}
-
-function probeKeys(fingerprintHex: string): number[] {
-  const keys: number[] = [];
-  for (let slot = 0; slot < SLOTS; slot++) {
-    const tag = Number.parseInt(fingerprintHex.slice(slot * 4, slot * 4 + 4), 16);
-    if (tag !== 0) keys.push((slot << 16) | tag);
-  }
-  return keys;
-}
-
-function addTo(bySlot: Map<number, number[]>, activationId: number, fingerprintHex: string): void {
-  for (const key of storedKeys(fingerprintHex)) {
-    const ids = bySlot.get(key);
-    if (ids === undefined) bySlot.set(key, [activationId]);
-    else ids.push(activationId);
-  }
-}
-
 function index(license: LicenseEntry, activationId: number, fingerprintHex: string): void {
-  if (license.bySlot !== null) addTo(license.bySlot, activationId, fingerprintHex);
+  if (license.bySlot !== null) indexAdd(license.bySlot, activationId, fingerprintHex);
 }
 
 function unindex(license: LicenseEntry, activationId: number, fingerprintHex: string): void {
   if (license.bySlot === null) return;
-  for (const key of storedKeys(fingerprintHex)) {
-    const ids = license.bySlot.get(key);
-    if (ids === undefined) continue;
-    const at = ids.indexOf(activationId);
-    if (at !== -1) ids.splice(at, 1);
-    if (ids.length === 0) license.bySlot.delete(key);
-  }
+  indexRemove(license.bySlot, activationId, fingerprintHex);
+  if (indexWorn(license.bySlot)) license.bySlot = null; // rebuilt when next needed
 }
 
 /** Active activations that may match this fingerprint, oldest first (the index built if needed). */
@@ -274,15 +239,11 @@ export function activeCandidates(
   fingerprintHex: string,
 ): number[] {
   if (license.bySlot === null) {
-    const bySlot = new Map<number, number[]>();
-    for (const id of license.active) addTo(bySlot, id, state.activations.get(id)!.fingerprint);
-    license.bySlot = bySlot;
+    const built = emptyIndex();
+    for (const id of license.active) indexAdd(built, id, state.activations.get(id)!.fingerprint);
+    license.bySlot = built;
   }
-  const found = new Set<number>();
-  for (const key of probeKeys(fingerprintHex)) {
-    for (const id of license.bySlot.get(key) ?? []) found.add(id);
-  }
-  return [...found].sort((a, b) => a - b);
+  return indexLookup(license.bySlot, fingerprintHex);
 }
 
 function withinWindow(times: readonly number[], now: number): number[] {

@@ -119,6 +119,17 @@ test('the index finds every matching active activation, before and after a snaps
   t.pass();
 });
 
+test('after many removals the index is swept and rebuilt, and still finds every match', (t) => {
+  fc.assert(
+    fc.property(fc.array(step, { minLength: 200, maxLength: 400 }), fingerprint, (steps, probe) => {
+      const state = build(steps);
+      return JSON.stringify(viaIndex(state, probe)) === JSON.stringify(scan(state, probe));
+    }),
+    { numRuns: 40 },
+  );
+  t.pass();
+});
+
 test('a snapshot of an earlier layout is refused, so the ledger replays the journal instead', (t) => {
   t.throws(() => deserialiseState({ licenses: [], activations: [] }), { instanceOf: TypeError });
 });
