@@ -143,31 +143,12 @@ export function exportNames(applianceId: Uint8Array) {
   };
 }
 
-/**
- * Writes an export into `dir`. An export of this appliance already there is replaced when it is
- * older, and never when it is newer (a restored, older appliance must not hide a newer export).
- */
-export async function writeExport(
-  dir: string,
+/** The files of an export, the manifest last: for a folder, or one archive over HTTP. */
+export function exportFiles(
   applianceId: Uint8Array,
   exported: SyncExport,
-): Promise<{ manifest: Manifest; paths: string[] }> {
+): { manifest: Manifest; files: { name: string; bytes: Uint8Array }[] } {
   const names = exportNames(applianceId);
-  const manifestPath = join(dir, names.manifest);
-  const existing = await lstat(manifestPath).catch(() => undefined);
-  if (existing !== undefined) {
-    const held = parseManifest(
-      manifestPath,
-      await readPlainFile(manifestPath, MAX_MANIFEST_BYTES, 'sync manifest'),
-    );
-    if (held.siteSequence > exported.siteSequence || held.ledger.seq > exported.checkpoint.seq) {
-      throw new AirlockError(
-        'SYNC_EXPORT_OLDER',
-        `${dir} holds a newer export of this appliance (site bundle ${held.siteSequence}, ledger record ${held.ledger.seq}) than this one (${exported.siteSequence}, ${exported.checkpoint.seq}): it was left as it is. Is this appliance running on an old copy of its data?`,
-        { held: held.siteSequence, offered: exported.siteSequence },
-      );
-    }
-  }
   const report = new TextEncoder().encode(exported.report);
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
@@ -180,8 +161,54 @@ export async function writeExport(
       { name: names.report, bytes: report.length, sha256: sha256Hex(report) },
     ],
   };
-  await writeFileAtomic(join(dir, names.bundle), exported.bundle);
-  await writeFileAtomic(join(dir, names.report), report);
-  await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, paths: [names.bundle, names.report, names.manifest].map((n) => join(dir, n)) };
+  return {
+    manifest,
+    files: [
+      { name: names.bundle, bytes: exported.bundle },
+      { name: names.report, bytes: report },
+      {
+        name: names.manifest,
+        bytes: new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`),
+      },
+    ],
+  };
+}
+
+/**
+ * Refuses to write over a newer export of this appliance in `dir` (a restored, older appliance
+ * must not hide it). Checked before the export is made, and again before it is written.
+ */
+export async function assertNoNewerExport(
+  dir: string,
+  applianceId: Uint8Array,
+  next: { readonly siteSequence: number; readonly ledgerSeq: number },
+): Promise<void> {
+  const manifestPath = join(dir, exportNames(applianceId).manifest);
+  if ((await lstat(manifestPath).catch(() => undefined)) === undefined) return;
+  const held = parseManifest(
+    manifestPath,
+    await readPlainFile(manifestPath, MAX_MANIFEST_BYTES, 'sync manifest'),
+  );
+  if (held.siteSequence > next.siteSequence || held.ledger.seq > next.ledgerSeq) {
+    throw new AirlockError(
+      'SYNC_EXPORT_OLDER',
+      `${dir} holds a newer export of this appliance (site bundle ${held.siteSequence}, ledger record ${held.ledger.seq}) than this one (${next.siteSequence}, ${next.ledgerSeq}): it was left as it is. Is this appliance running on an old copy of its data?`,
+      { held: held.siteSequence, offered: next.siteSequence },
+    );
+  }
+}
+
+/** Writes an export into `dir`: its files atomically, the manifest last. */
+export async function writeExport(
+  dir: string,
+  applianceId: Uint8Array,
+  exported: SyncExport,
+): Promise<{ manifest: Manifest; paths: string[] }> {
+  await assertNoNewerExport(dir, applianceId, {
+    siteSequence: exported.siteSequence,
+    ledgerSeq: exported.checkpoint.seq,
+  });
+  const { manifest, files } = exportFiles(applianceId, exported);
+  for (const file of files) await writeFileAtomic(join(dir, file.name), file.bytes);
+  return { manifest, paths: files.map((f) => join(dir, f.name)) };
 }

@@ -286,6 +286,10 @@ test('an export never overwrites a newer export of the same appliance', async (t
   await ws.ok(t, ['sync', 'export', usb, '--data', data]);
   // The old copy of the data directory exports site bundle 1 over bundle 2: refused.
   const stick = await ws.snapshot('usb');
+  const backup = await ws.snapshot('backup');
   await ws.refused(t, ['sync', 'export', usb, '--data', ws.path('backup')], 'SYNC_EXPORT_OLDER');
   t.deepEqual(await ws.snapshot('usb'), stick);
+  // Nothing was recorded either: the old copy's ledger is as it was (the lock file aside).
+  const after = await ws.snapshot('backup');
+  for (const [path, content] of backup) t.is(after.get(path), content, path);
 });

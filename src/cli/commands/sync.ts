@@ -2,7 +2,7 @@
 // takes the vendor's bundles (a file, or every *.revocations file in a folder, checked against
 // the manifests beside them); export writes this appliance's site bundle and usage report.
 
-import { readOffered, writeExport } from '../../appliance/sync-folder.ts';
+import { assertNoNewerExport, readOffered, writeExport } from '../../appliance/sync-folder.ts';
 import { DATA_OPTION, withAppliance } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { outcome, plural, when } from '../output.ts';
@@ -69,14 +69,23 @@ const exportFolder: Command = {
   positionals: ['DIR'],
   async run(args, ctx) {
     const dir = args.positionals[0]!;
-    return withAppliance(args, ctx, 'airlock sync export', async ({ identity, appliance }) => {
-      const exported = await appliance.exportSync();
-      const { manifest, paths } = await writeExport(dir, identity.applianceId, exported);
-      return outcome({ manifest, paths }, [
-        `Exported site bundle ${exported.siteSequence} and a usage report (ledger record ${exported.checkpoint.seq}) to ${dir}:`,
-        ...paths.map((p) => `  ${p}`),
-      ]);
-    });
+    return withAppliance(
+      args,
+      ctx,
+      'airlock sync export',
+      async ({ identity, appliance, ledger }) => {
+        await assertNoNewerExport(dir, identity.applianceId, {
+          siteSequence: appliance.revocationStatus().siteSequence + 1,
+          ledgerSeq: ledger.head.seq,
+        });
+        const exported = await appliance.exportSync();
+        const { manifest, paths } = await writeExport(dir, identity.applianceId, exported);
+        return outcome({ manifest, paths }, [
+          `Exported site bundle ${exported.siteSequence} and a usage report (ledger record ${exported.checkpoint.seq}) to ${dir}:`,
+          ...paths.map((p) => `  ${p}`),
+        ]);
+      },
+    );
   },
 };
 
