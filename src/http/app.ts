@@ -16,6 +16,7 @@ import { licenseRoutes } from './routes/licenses.ts';
 import { offlineRoutes } from './routes/offline.ts';
 import { onlineRoutes } from './routes/online.ts';
 import { openapiRoutes } from './routes/openapi.ts';
+import { syncRoutes } from './routes/sync.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -78,6 +79,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
     ...onlineRoutes(appliance),
     ...licenseRoutes(appliance),
     ...activationRoutes(appliance),
+    ...syncRoutes(appliance),
     ...healthRoutes(appliance, clock, options.ledger),
     ...openapiRoutes(),
   ];

@@ -63,7 +63,55 @@ export const LICENSE = {
   },
 };
 
+const OUTCOMES = ['applied', 'unchanged', 'superseded', 'not for this appliance'];
+
 export const SCHEMAS = {
+  Revoked: object(
+    {
+      outcome: { enum: ['revoked', 'already'] },
+      licenseId: str('lic_ and 16 hex digits.'),
+      activationId: str('act_ and 8 hex digits (activations only).'),
+    },
+    ['outcome', 'licenseId'],
+  ),
+  SyncStatus: object(
+    {
+      vendor: {
+        oneOf: [
+          { type: 'null' },
+          object({
+            sequence: { type: 'integer' },
+            issuedAt: { type: 'integer' },
+            nextUpdate: { type: 'integer' },
+            stale: { type: 'boolean', description: 'past its next update: import a newer one.' },
+          }),
+        ],
+      },
+      siteSequence: { type: 'integer', description: 'The last site bundle exported (0: none).' },
+      lastExport: {
+        oneOf: [{ type: 'null' }, object({ seq: { type: 'integer' }, hash: { type: 'string' } })],
+      },
+      files: object({
+        bundle: { type: 'string' },
+        report: { type: 'string' },
+        manifest: { type: 'string' },
+      }),
+    },
+    ['vendor', 'siteSequence', 'lastExport'],
+  ),
+  Imported: object({
+    bundles: {
+      type: 'array',
+      items: object({
+        name: { type: 'string' },
+        stream: { type: 'string' },
+        sequence: { type: 'integer' },
+        scope: { enum: ['full', 'delta'] },
+        outcome: { enum: OUTCOMES },
+      }),
+    },
+    status: ref('SyncStatus'),
+  }),
   Error: object({
     error: object(
       {

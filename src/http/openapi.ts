@@ -94,6 +94,17 @@ const query = (name: string, description: string, schema: Schema) => ({
   schema,
 });
 
+const ID_PARAMETER = (description: string) => ({
+  name: 'id',
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+const REASON = str(
+  'lost-or-stolen, retired, key-compromise, superseded, non-payment, fraud, or your own words (at most 200 characters).',
+);
+
 const SVG_PARAMETER = query(
   'svg',
   'true: the answer also holds its QR code as SVG (qrSvg). Default false: drawing it costs more than the rest of the answer.',
@@ -113,6 +124,7 @@ export const OPENAPI_DOCUMENT = {
     { name: 'offline', description: 'The operator desk for air-gapped machines.' },
     { name: 'online', description: 'Hybrid clients that reach the appliance.' },
     { name: 'admin', description: 'Licenses and the activation ledger.' },
+    { name: 'sync', description: 'Revocation bundles and usage reports by USB stick.' },
     { name: 'meta', description: 'Probes and this document.' },
   ],
   paths: {
@@ -288,6 +300,71 @@ export const OPENAPI_DOCUMENT = {
         ],
         ok: ok(object({ ...LICENSE, activations: { type: 'array', items: ref('Activation') } })),
         errors: [404],
+      }),
+    },
+    '/licenses/{id}/revoke': {
+      post: operation({
+        id: 'revokeLicense',
+        summary: 'Revoke a license at this site: no new activations; revalidation answers revoked.',
+        tag: 'admin',
+        access: 'admin',
+        parameters: [ID_PARAMETER('lic_ and 16 hex digits.')],
+        body: jsonContent(object({ reason: REASON })),
+        ok: ok(ref('Revoked')),
+        errors: [404],
+      }),
+    },
+    '/activations/{id}/revoke': {
+      post: operation({
+        id: 'revokeActivation',
+        summary:
+          'Revoke one machine’s activation (stolen, dead): its seat is freed, the machine may not activate again, the next site bundle names it. Limited per license (REVOCATION_LIMIT).',
+        tag: 'admin',
+        access: 'admin',
+        parameters: [ID_PARAMETER('act_ and 8 hex digits.')],
+        body: jsonContent(object({ reason: REASON })),
+        ok: ok(ref('Revoked')),
+        errors: [404, 409],
+      }),
+    },
+    '/sync/import': {
+      post: operation({
+        id: 'importBundle',
+        summary:
+          'Import a vendor revocation bundle (the file itself as the body): verified in full, applied or refused whole.',
+        tag: 'sync',
+        access: 'admin',
+        body: {
+          'application/octet-stream': {
+            schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+          },
+        },
+        ok: ok(ref('Imported')),
+        errors: [409],
+      }),
+    },
+    '/sync/export': {
+      get: operation({
+        id: 'exportSync',
+        summary:
+          'The USB export as one tar file: a new site bundle, the signed usage report and the manifest. Unpack it onto the stick.',
+        tag: 'sync',
+        access: 'admin',
+        ok: {
+          '200': {
+            description: 'A tar archive.',
+            content: { 'application/x-tar': { schema: { type: 'string' } } },
+          },
+        },
+      }),
+    },
+    '/sync/status': {
+      get: operation({
+        id: 'syncStatus',
+        summary: 'The revocation bundles held, their staleness, and the last export.',
+        tag: 'sync',
+        access: 'operator',
+        ok: ok(ref('SyncStatus')),
       }),
     },
     '/activations': {
