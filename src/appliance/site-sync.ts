@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { fromHex, toHex } from '../core/bytes.ts';
 import type { Verifier } from '../core/crypto.ts';
+import { dateOf } from '../core/dates.ts';
 import { AirlockError } from '../core/errors.ts';
 import {
   type BundleContents,
@@ -275,6 +276,12 @@ export function createSiteCases(deps: SiteDeps) {
     async exportSync(): Promise<SyncExport> {
       const now = clock();
       const cert = certificate();
+      if (cert.notAfter <= now) {
+        throw new AirlockError(
+          'CERTIFICATE_EXPIRED',
+          `This appliance's certificate expired on ${dateOf(cert.notAfter)}: machines would refuse its bundles. Ask the vendor for a new certificate.`,
+        );
+      }
       const state = ledger.state;
       const siteSequence = state.siteSequence + 1;
       const bundle = signBundle(siteContents(now, siteSequence), identity.signer, cert);

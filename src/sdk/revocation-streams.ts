@@ -103,6 +103,23 @@ export function applyBundle(
       `The revocation bundle was issued on ${dateOf(bundle.issuedAt)}, after this machine's time (${dateOf(ctx.now)}). Check the clock.`,
     );
   }
+  if (bundle.certificate !== undefined) {
+    // A site bundle speaks for its appliance only while that appliance's certificate stands.
+    const cert = bundle.certificate;
+    if (bundle.issuedAt > cert.notAfter) {
+      throw new AirlockError(
+        'CERTIFICATE_EXPIRED',
+        `This site bundle was issued on ${dateOf(bundle.issuedAt)}, after its appliance's certificate expired (${dateOf(cert.notAfter)}); it was refused.`,
+      );
+    }
+    const revoked = findInStreams(streams, { certificateId: toHex(cert.certificateId) });
+    if (revoked) {
+      throw new AirlockError(
+        'REVOKED',
+        `This site bundle comes from an appliance whose certificate the vendor revoked on ${dateOf(revoked.at)}; it was refused.`,
+      );
+    }
+  }
   const held = streams[stream];
   const scope = bundle.baseSequence === 0 ? 'full' : 'delta';
   if (held !== undefined && bundle.sequence === held.sequence) {
