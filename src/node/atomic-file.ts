@@ -138,7 +138,7 @@ export async function readFileBounded(
         });
       }
     }
-    return buffer.slice(0, length);
+    return buffer.subarray(0, length);
   } finally {
     await file.close();
   }
