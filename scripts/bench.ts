@@ -8,6 +8,7 @@ import { httpSection } from './bench/http.ts';
 import { ledgerSection } from './bench/ledger.ts';
 import { DEFAULT_MEASURE, type MeasureOptions } from './bench/measure.ts';
 import { createReport, type Report } from './bench/report.ts';
+import { revocationsSection } from './bench/revocations.ts';
 
 /** Each section measures one subject and adds its table to the report; add new ones here. */
 const SECTIONS: Readonly<
@@ -17,6 +18,7 @@ const SECTIONS: Readonly<
   ledger: ledgerSection,
   http: httpSection,
   'appliance-ledger': applianceLedgerSection,
+  revocations: revocationsSection,
 };
 
 function usage(problem: string): never {
