@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   // The client's activation flow
   NOT_ACTIVATED: { http: 409, exit: 6 },
   NO_PENDING_CHALLENGE: { http: 409, exit: 6 },
+  ACTIVATION_HELD: { http: 409, exit: 6 },
   RESPONSE_WRONG_CHALLENGE: { http: 400, exit: 6 },
   RESPONSE_STALE: { http: 400, exit: 6 },
   LEASE_EXPIRED: { http: 403, exit: 6 },

@@ -13,8 +13,14 @@ import {
   NONCE_BYTES,
   SECRET_BYTES,
 } from '../core/formats/challenge.ts';
-import type { LicenseKey } from '../core/formats/license-key.ts';
-import { licenseKeyText } from '../core/formats/license-key.ts';
+import { AirlockError } from '../core/errors.ts';
+import {
+  decodeLicenseKey,
+  type LicenseKey,
+  licenseKeyText,
+  parseLicenseKey,
+} from '../core/formats/license-key.ts';
+import { formatId } from '../core/ids.ts';
 import { assertContext, type ClientContext, type RandomBytes } from './context.ts';
 import { type Renews, renewsWith } from './renewed-license.ts';
 import { assertState, type ClientState, EARLIER_CHALLENGES_KEPT, observeTime } from './state.ts';
@@ -54,6 +60,16 @@ export function createChallenge(
   checkLicense(license, { now: ctx.now, leewaySeconds: leeway, fingerprint });
   // Refuse an older key for the license held now before the operator carries a challenge anywhere.
   const renews = renewsWith(observed.activation, license);
+  if (observed.activation !== undefined && renews === null) {
+    // Applying an answer would replace the activation held, and with it the only proof that can
+    // give its seat back: the machine deactivates first.
+    const held = parseLicenseKey(decodeLicenseKey(observed.activation.licenseKey));
+    throw new AirlockError(
+      'ACTIVATION_HELD',
+      `This machine is activated with license ${formatId('license', held.licenseId)} (${held.product}). Deactivate it first (airlock client deactivate) so that its seat can be given back, then activate license ${formatId('license', license.licenseId)}.`,
+      { licenseId: formatId('license', held.licenseId) },
+    );
+  }
   const secret = ctx.random(SECRET_BYTES);
   const nonce = ctx.random(NONCE_BYTES);
   if (

@@ -20,6 +20,7 @@ import {
   type ClientState,
   computeFingerprint,
   createChallenge,
+  deactivate,
   DEFAULT_RENEW_WITHIN_SECONDS,
   emptyState,
   explicitComponents,
@@ -312,10 +313,16 @@ test('a pending challenge with an older key is refused when its response is appl
   t.is(error?.code, 'LICENSE_SUPERSEDED');
 });
 
-test('a key for another license is not a renewal', (t) => {
+test('a key for another license is refused while activated: the old seat must be given back first', (t) => {
   const { applied } = activate(license());
   const other = license({ licenseId: Uint8Array.from([9, 9, 9, 9, 9, 9, 9, 9]) });
-  t.is(createChallenge(applied.state, other, at(T0 + DAY)).renews, null);
+  const error = t.throws(() => createChallenge(applied.state, other, at(T0 + DAY)), {
+    instanceOf: AirlockError,
+  });
+  t.is(error?.code, 'ACTIVATION_HELD');
+  t.regex(error!.message, /Deactivate it first/);
+  const { state } = deactivate(applied.state, { now: T0 + DAY });
+  t.is(createChallenge(state, other, at(T0 + DAY)).renews, null);
   t.is(createChallenge(emptyState(), license(), at(T0)).renews, null);
 });
 
