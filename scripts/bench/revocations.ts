@@ -29,12 +29,8 @@ import {
   importRevocations,
   type TrustAnchors,
 } from '../../src/sdk/index.ts';
-import {
-  applyBundle,
-  findInStreams,
-  type StreamContext,
-} from '../../src/sdk/revocation-streams.ts';
-import type { RevocationStream } from '../../src/sdk/state.ts';
+import { applyBundle, type StreamContext } from '../../src/sdk/revocation-streams.ts';
+import { findInStreams, type RevocationStream } from '../../src/sdk/state.ts';
 import { openVendor } from '../../src/vendor/vendor-dir.ts';
 import { clock, createBenchApplianceDir, random } from './appliance-fixture.ts';
 import { compare, type MeasureOptions } from './measure.ts';

@@ -21,7 +21,7 @@ import {
 } from '../core/formats/license-key.ts';
 import { formatActivationId, formatId } from '../core/ids.ts';
 import type { OnlineActivationAnswer } from '../sdk/online.ts';
-import { findInStreams } from '../sdk/revocation-streams.ts';
+import { findInStreams } from '../sdk/state.ts';
 import { revocationKeyOfActivation } from '../sdk/state.ts';
 import { verifyLicenseKey } from '../sdk/verify-license.ts';
 import { memoryRevocationStore, type RevocationStore } from './revocation-store.ts';

@@ -12,7 +12,12 @@ import {
   verifyBundleSignature,
 } from '../core/formats/revocation-bundle.ts';
 import { formatId, keyIdOf } from '../core/ids.ts';
-import { revocationKeyOfActivation, type RevocationEntry, type RevocationStream } from './state.ts';
+import {
+  findInStreams,
+  revocationKeyOfActivation,
+  type RevocationEntry,
+  type RevocationStream,
+} from './state.ts';
 import { findRoot, type TrustAnchors, verifyCertificateChain } from './trust.ts';
 import { dateOf } from './verify-license.ts';
 
@@ -163,26 +168,4 @@ export function applyBundle(
     certificates: delta ? { ...held.certificates, ...certificates } : certificates,
   };
   return { bundle, stream, next, outcome: 'applied', scope };
-}
-
-export interface RevocationHit extends RevocationEntry {
-  readonly what: 'license' | 'activation' | 'appliance certificate';
-}
-
-/** The first stream that revokes one of these (license ID hex, activation key, certificate ID hex). */
-export function findInStreams(
-  streams: Readonly<Record<string, RevocationStream>>,
-  ids: { licenseId?: string; activation?: string; certificateId?: string },
-): RevocationHit | undefined {
-  for (const stream of Object.values(streams)) {
-    const license = ids.licenseId === undefined ? undefined : stream.licenses[ids.licenseId];
-    if (license) return { what: 'license', ...license };
-    const activation =
-      ids.activation === undefined ? undefined : stream.activations[ids.activation];
-    if (activation) return { what: 'activation', ...activation };
-    const cert =
-      ids.certificateId === undefined ? undefined : stream.certificates[ids.certificateId];
-    if (cert) return { what: 'appliance certificate', ...cert };
-  }
-  return undefined;
 }

@@ -119,7 +119,15 @@ export function findRevocation(
   state: ClientState,
   ids: { licenseId?: string; activation?: string; certificateId?: string },
 ): RevocationHit | undefined {
-  for (const stream of Object.values(state.revocations)) {
+  return findInStreams(state.revocations, ids);
+}
+
+/** The first stream that revokes one of these (license ID hex, activation key, certificate ID hex). */
+export function findInStreams(
+  streams: Readonly<Record<string, RevocationStream>>,
+  ids: { licenseId?: string; activation?: string; certificateId?: string },
+): RevocationHit | undefined {
+  for (const stream of Object.values(streams)) {
     const license = ids.licenseId === undefined ? undefined : stream.licenses[ids.licenseId];
     if (license) return { what: 'license', ...license };
     const activation =
