@@ -27,6 +27,8 @@ export interface Lock {
 
 export interface LockOptions {
   readonly purpose: string;
+  /** What the directory is, for messages (default "The ledger in"). */
+  readonly what?: string;
   /** When the lock is taken (default: now); only recorded. */
   readonly now?: Date;
 }
@@ -58,21 +60,23 @@ export async function acquireLock(dir: string, options: LockOptions): Promise<Lo
     }
     const existing = await readLock(path);
     if (existing === 'missing') continue;
-    if (existing !== 'unreadable' && isAlive(existing)) throw lockedError(dir, existing);
+    if (existing !== 'unreadable' && isAlive(existing)) {
+      throw lockedError(dir, existing, options.what ?? 'The ledger in');
+    }
     await removeStale(path, existing);
   }
   throw new AirlockError(
     'LEDGER_LOCKED',
-    `The ledger in ${dir} is being locked by other processes at the same moment; try again.`,
+    `${options.what ?? 'The ledger in'} ${dir} is being locked by other processes at the same moment; try again.`,
     { dir },
   );
 }
 
-function lockedError(dir: string, holder: LockHolder): AirlockError {
+function lockedError(dir: string, holder: LockHolder, what: string): AirlockError {
   return new AirlockError(
     'LEDGER_LOCKED',
-    `The ledger in ${dir} is in use by process ${holder.pid} on ${holder.host} (${holder.purpose}, since ${holder.since}). ` +
-      `Stop it first, or use another data directory; if no such process runs, delete ${join(dir, 'LOCK')}.`,
+    `${what} ${dir} is in use by process ${holder.pid} on ${holder.host} (${holder.purpose}, since ${holder.since}). ` +
+      `Stop it first, or wait for it; if no such process runs, delete ${join(dir, 'LOCK')}.`,
     { dir, pid: holder.pid, host: holder.host, purpose: holder.purpose, since: holder.since },
   );
 }

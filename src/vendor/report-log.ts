@@ -17,6 +17,7 @@ import { nodeSuite } from '../node/ed25519.ts';
 import { assertVendorDir, readRegister, type RegisterEntry } from './revocation-register.ts';
 import { readTrustFile } from './trust-file.ts';
 import { VENDOR_FILES } from './vendor-dir.ts';
+import { withVendorLock } from './vendor-lock.ts';
 
 export const REPORTS_FILE = 'reports.json';
 export const REPORTS_FORMAT = 'airlock-vendor-reports/v1';
@@ -83,7 +84,17 @@ export function judgeReport(
  * seen of its appliance, and records it when it moves forward. A rolled-back ledger is refused
  * with REPORT_ROLLBACK and recorded nowhere.
  */
-export async function acceptReport(
+export function acceptReport(
+  vendorDir: string,
+  input: string | Uint8Array,
+  options: { readonly now: number },
+): Promise<AcceptedReport> {
+  return withVendorLock(vendorDir, 'airlock vendor verify-report', () =>
+    acceptReportLocked(vendorDir, input, options),
+  );
+}
+
+async function acceptReportLocked(
   vendorDir: string,
   input: string | Uint8Array,
   options: { readonly now: number },

@@ -21,6 +21,7 @@ import {
   writeRegister,
 } from './revocation-register.ts';
 import type { Vendor } from './vendor-dir.ts';
+import { withVendorLock } from './vendor-lock.ts';
 
 const U32_MAX = 0xffffffff;
 
@@ -91,7 +92,17 @@ export function parseRevocableId(text: string): { kind: RevocableKind; id: strin
 }
 
 /** Revokes a license or an appliance certificate; revoking it again changes nothing. */
-export async function revoke(
+export function revoke(
+  vendorDir: string,
+  id: string,
+  options: { readonly reason: string; readonly now: number },
+): Promise<RevokeResult> {
+  return withVendorLock(vendorDir, 'airlock vendor revoke', () =>
+    revokeLocked(vendorDir, id, options),
+  );
+}
+
+async function revokeLocked(
   vendorDir: string,
   id: string,
   options: { readonly reason: string; readonly now: number },
@@ -126,7 +137,13 @@ export async function revoke(
  * `out`. The sequence is recorded before the file is written, so a failed write never lets a
  * sequence be used twice; the bundle is marked written once its file is.
  */
-export async function publish(vendor: Vendor, options: PublishOptions): Promise<PublishResult> {
+export function publish(vendor: Vendor, options: PublishOptions): Promise<PublishResult> {
+  return withVendorLock(vendor.dir, 'airlock vendor publish-revocations', () =>
+    publishLocked(vendor, options),
+  );
+}
+
+async function publishLocked(vendor: Vendor, options: PublishOptions): Promise<PublishResult> {
   const { now, nextUpdateSeconds, deltaSince } = options;
   if (!Number.isInteger(now) || now < 0 || !Number.isInteger(nextUpdateSeconds)) {
     throw new TypeError('now and nextUpdateSeconds are whole seconds');

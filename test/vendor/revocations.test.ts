@@ -256,3 +256,29 @@ test('the register is readable JSON, and a damaged one is refused rather than ov
     t.is(await readFile(path, 'utf8'), damaged);
   }
 });
+
+test('one writer at a time: a vendor directory held by another process refuses, naming it', async (t) => {
+  const { vendor, dir } = await givenVendor(t);
+  const { acquireLock } = await import('../../src/ledger/lock.ts');
+  const held = await acquireLock(vendor.dir, {
+    purpose: 'another publish',
+    what: 'The vendor directory',
+  });
+  const before = await readFile(join(vendor.dir, REVOCATIONS_FILE)).catch(() => undefined);
+  const refused = await t.throwsAsync(revoke(vendor.dir, lic(7), { reason: 'fraud', now: T0 }), {
+    instanceOf: AirlockError,
+  });
+  t.is(refused?.code, 'LEDGER_LOCKED');
+  t.regex(refused!.message, /The vendor directory .* is in use by process \d+ .*another publish/);
+  await t.throwsAsync(publish(vendor, publishing(dir, 'b.revocations')), { code: 'LEDGER_LOCKED' });
+  t.deepEqual(await readFile(join(vendor.dir, REVOCATIONS_FILE)).catch(() => undefined), before);
+  await held.release();
+  t.is((await revoke(vendor.dir, lic(7), { reason: 'fraud', now: T0 })).outcome, 'revoked');
+  // Concurrent publishes in one process take their turns or are refused: never one sequence twice.
+  const results = await Promise.allSettled([
+    publish(vendor, publishing(dir, 'c.revocations')),
+    publish(vendor, publishing(dir, 'd.revocations')),
+  ]);
+  const sequences = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.sequence] : []));
+  t.is(new Set(sequences).size, sequences.length);
+});
