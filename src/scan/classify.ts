@@ -5,7 +5,13 @@ import { ALPHABET } from '../core/alphabet.ts';
 import { COMBINED_SEPARATOR } from '../core/formats/response.ts';
 
 export type CodeKind =
-  'challenge' | 'response' | 'deactivation' | 'license' | 'certificate' | 'unknown';
+  | 'challenge'
+  | 'response'
+  | 'deactivation'
+  | 'license'
+  | 'held-license'
+  | 'certificate'
+  | 'unknown';
 
 // The first character of a code is its kind letter: the top 5 bits of the first byte (§3.1).
 const KIND_OF_LETTER: Readonly<Record<string, CodeKind>> = {
@@ -13,6 +19,7 @@ const KIND_OF_LETTER: Readonly<Record<string, CodeKind>> = {
   R: 'response',
   D: 'deactivation',
   K: 'license',
+  S: 'held-license',
   A: 'certificate',
 };
 

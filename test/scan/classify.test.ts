@@ -15,6 +15,7 @@ const kinds: readonly [string, string, CodeKind][] = [
   ],
   ['a deactivation code', CODES.deactivation, 'deactivation'],
   ['a license key', CODES.license, 'license'],
+  ['an appliance-held license key (FORMATS §13)', 'S40G40R43-0M30E209Y-185GR38ER', 'held-license'],
   ['an appliance certificate, typed', CODES.certificate, 'certificate'],
   ['an appliance certificate, compact', CODES.compactCertificate, 'certificate'],
 ];

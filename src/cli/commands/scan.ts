@@ -12,6 +12,7 @@ const KIND_WORDS: Readonly<Record<ScannedCode['kind'], string>> = {
   response: 'response code',
   deactivation: 'deactivation code',
   license: 'license key',
+  'held-license': 'appliance-held license key',
   certificate: 'appliance certificate',
   unknown: 'not an Airlock code',
 };
