@@ -19,7 +19,7 @@ import {
 } from '../core/formats/revocation-bundle.ts';
 import { issueUsageReport, type LicenseUsage } from '../core/formats/usage-report.ts';
 import { formatActivationId, formatId } from '../core/ids.ts';
-import { applyBundle } from '../sdk/revocation-streams.ts';
+import { applyParsedBundle } from '../sdk/revocation-streams.ts';
 import type { ApplianceLedger } from './appliance.ts';
 import type { ApplianceIdentity } from './data-dir.ts';
 import { decideRevocation, type RevocationPolicy, DEFAULT_REVOCATION_POLICY } from './decide.ts';
@@ -231,7 +231,7 @@ export function createSiteCases(deps: SiteDeps) {
           continue;
         }
         const result = named(p.name, () =>
-          applyBundle(streams, p.bytes, {
+          applyParsedBundle(streams, p.bundle, {
             trust: identity.trust,
             verifier: deps.verifier,
             now,

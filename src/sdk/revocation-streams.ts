@@ -100,7 +100,15 @@ export function applyBundle(
   bundleBytes: Uint8Array,
   ctx: StreamContext,
 ): AppliedBundle {
-  const bundle = parseBundle(bundleBytes);
+  return applyParsedBundle(streams, parseBundle(bundleBytes), ctx);
+}
+
+/** applyBundle for a bundle already parsed (parseBundle); its signature is checked here. */
+export function applyParsedBundle(
+  streams: Readonly<Record<string, RevocationStream>>,
+  bundle: RevocationBundle,
+  ctx: StreamContext,
+): AppliedBundle {
   const stream = verifyBundleSigner(bundle, ctx.trust, ctx.verifier);
   if (bundle.issuedAt > ctx.now + ctx.leewaySeconds) {
     throw new AirlockError(
