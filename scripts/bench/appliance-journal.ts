@@ -3,21 +3,14 @@
 // into segment files with the ledger's own encoder, and a snapshot made by the appliance reducer.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ApplianceEvents, EventType } from '../../src/appliance/events.ts';
 import { applianceReducer, ledgerDir } from '../../src/appliance/service.ts';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
 import { encodeChallenge } from '../../src/core/formats/challenge.ts';
 import { decodeLicenseKey, parseLicenseKey } from '../../src/core/formats/license-key.ts';
-import { EMPTY_CHAIN, encodeLine, type LedgerRecord } from '../../src/ledger/record.ts';
-import { journalDirectory, segmentFileName } from '../../src/ledger/segments.ts';
-import { snapshotText, writeSnapshot } from '../../src/ledger/snapshot.ts';
 import { clock, createBenchApplianceDir } from './appliance-fixture.ts';
-
-/** The journal's own segment size. */
-const SEGMENT_BYTES = 64 * 1024 * 1024;
+import { writeJournal } from './journal-writer.ts';
 
 export interface Built {
   readonly seconds: number;
@@ -108,48 +101,12 @@ export async function buildApplianceDir(dir: string, count: number, lag: number)
     at: t0,
   };
   const activation = activationEvents(license.licenseId);
-  const ledger = ledgerDir(dir);
-  mkdirSync(journalDirectory(ledger), { recursive: true });
-  let head = EMPTY_CHAIN;
-  let state = applianceReducer.initial();
-  let fd = -1;
-  let size = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = () => {
-    writeSync(fd, Buffer.concat(pending));
-    pending = [];
-    pendingBytes = 0;
-  };
-  let snapshotSeq: number | null = null;
-  for (let seq = 1; seq <= count; seq++) {
+  const snapshotSeq = await writeJournal(ledgerDir(dir), count, lag, applianceReducer, (seq) => {
     const at = seq === 1 ? t0 : t0 + seq;
     const type: EventType = seq === 1 ? 'license.added' : 'activation.granted';
     const data = seq === 1 ? license : activation(seq - 1, at);
     if (seq === 2) checkChallenge(data as ApplianceEvents['activation.granted']);
-    const { line, head: next } = encodeLine(head, at * 1000, type, data);
-    if (fd < 0 || (size > 0 && size + line.length > SEGMENT_BYTES)) {
-      if (fd >= 0) {
-        flush();
-        closeSync(fd);
-      }
-      fd = openSync(join(journalDirectory(ledger), segmentFileName(seq)), 'w');
-      size = 0;
-    }
-    pending.push(line);
-    pendingBytes += line.length;
-    size += line.length;
-    if (pendingBytes > 4 * 1024 * 1024) flush();
-    // The reducer reads only type and data; the rest of the record is the ledger's.
-    const record = { seq, prev: head.hash, at: at * 1000, type, data, hash: next.hash };
-    state = applianceReducer.apply(state, record as unknown as LedgerRecord);
-    head = next;
-    if (seq === count - lag) {
-      await writeSnapshot(ledger, snapshotText(seq, next.hash, applianceReducer.serialise(state)));
-      snapshotSeq = seq;
-    }
-  }
-  flush();
-  closeSync(fd);
+    return { at: at * 1000, type, data };
+  });
   return { seconds: (performance.now() - began) / 1000, snapshotSeq };
 }

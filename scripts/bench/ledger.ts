@@ -4,17 +4,16 @@
 // start-up and memory, so that nothing else in the benchmark's own process counts.
 
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { openLedger, type Ledger, type Reducer } from '../../src/ledger/ledger.ts';
-import { EMPTY_CHAIN, encodeLine, type LedgerRecord } from '../../src/ledger/record.ts';
-import { journalDirectory, segmentFileName } from '../../src/ledger/segments.ts';
-import { snapshotText, writeSnapshot } from '../../src/ledger/snapshot.ts';
+import type { LedgerRecord } from '../../src/ledger/record.ts';
 import { verifyLedger } from '../../src/ledger/verify.ts';
+import { writeJournal } from './journal-writer.ts';
 import type { MeasureOptions } from './measure.ts';
 import type { Report } from './report.ts';
 
@@ -24,7 +23,6 @@ const SMALL = 1_000;
 const LARGE = 1_000_000;
 /** The large ledger's snapshot is this far behind its end: the average case between snapshots. */
 const SNAPSHOT_LAG = 25_000;
-const SEGMENT_BYTES = 64 * 1024 * 1024;
 const T0 = 1_799_971_200_000;
 
 /** Activations counted per license: a small state, so the figures are the ledger's own. */
@@ -51,54 +49,13 @@ function activation(i: number): Record<string, string | number> {
   };
 }
 
-/**
- * Writes a valid journal of `count` records straight into segment files (no fsync per record),
- * rotating as the journal does, and a snapshot `lag` records before its end.
- */
+/** A valid journal of `count` records, and a snapshot `lag` records before its end. */
 async function buildLedger(dir: string, count: number, lag: number): Promise<void> {
-  mkdirSync(journalDirectory(dir), { recursive: true });
-  let head = EMPTY_CHAIN;
-  let state = reducer.initial();
-  let fd = -1;
-  let size = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = () => {
-    writeSync(fd, Buffer.concat(pending));
-    pending = [];
-    pendingBytes = 0;
-  };
-  for (let seq = 1; seq <= count; seq++) {
-    const data = activation(seq);
-    const { line, head: next } = encodeLine(head, T0 + seq, 'activation', data);
-    if (fd < 0 || (size > 0 && size + line.length > SEGMENT_BYTES)) {
-      if (fd >= 0) {
-        flush();
-        closeSync(fd);
-      }
-      fd = openSync(join(journalDirectory(dir), segmentFileName(seq)), 'w');
-      size = 0;
-    }
-    pending.push(line);
-    pendingBytes += line.length;
-    size += line.length;
-    if (pendingBytes > 4 * 1024 * 1024) flush();
-    const record = {
-      seq,
-      prev: head.hash,
-      at: T0 + seq,
-      type: 'activation',
-      data,
-      hash: next.hash,
-    };
-    state = reducer.apply(state, record as LedgerRecord);
-    head = next;
-    if (seq === count - lag) {
-      await writeSnapshot(dir, snapshotText(seq, next.hash, reducer.serialise(state)));
-    }
-  }
-  flush();
-  closeSync(fd);
+  await writeJournal(dir, count, lag, reducer, (seq) => ({
+    at: T0 + seq,
+    type: 'activation',
+    data: activation(seq),
+  }));
 }
 
 interface Throughput {

@@ -14,6 +14,7 @@ import {
   activeCandidates,
   type ApplianceState,
   type LicenseEntry,
+  POLICY_WINDOW_SECONDS,
   seatsInUse,
 } from './state.ts';
 
@@ -114,7 +115,7 @@ export function decideDeactivation(
   if (activation.status !== 'active') return { kind: 'already', activation };
   const license = state.licenses.get(activation.licenseId);
   if (license) {
-    const recent = license.deactivations.filter((t) => t > now - 30 * 86400).length;
+    const recent = license.deactivations.filter((t) => t > now - POLICY_WINDOW_SECONDS).length;
     if (recent >= policy.maxPerWindow(license)) {
       throw new AirlockError(
         'DEACTIVATION_LIMIT',
@@ -198,7 +199,7 @@ export function decideRevocation(
     );
   }
   const license = state.licenses.get(activation.licenseId)!;
-  const recent = license.revocations.filter((t) => t > now - 30 * 86400).length;
+  const recent = license.revocations.filter((t) => t > now - POLICY_WINDOW_SECONDS).length;
   const limit = policy.maxPerWindow(license);
   if (recent >= limit) {
     throw new AirlockError(

@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
+import { errorCode, syncDirectory } from '../node/atomic-file.ts';
 
 /** A segment open for writing at explicit positions (never O_APPEND: a failed write is undone). */
 export interface JournalFile {
@@ -22,12 +23,6 @@ export interface JournalFileOps {
   /** Makes a directory's entries (a new segment's name) durable. */
   syncDirectory(path: string): Promise<void>;
   remove(path: string): Promise<void>;
-}
-
-function errorCode(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string'
-    ? error.code
-    : undefined;
 }
 
 export const nodeFileOps: JournalFileOps = {
@@ -53,17 +48,7 @@ export const nodeFileOps: JournalFileOps = {
       close: () => handle.close(),
     };
   },
-  async syncDirectory(path) {
-    const handle = await open(path, 'r');
-    try {
-      await handle.sync();
-    } catch (error) {
-      // Some file systems cannot fsync a directory; there is nothing more to do on them.
-      if (errorCode(error) !== 'EINVAL' && errorCode(error) !== 'EISDIR') throw error;
-    } finally {
-      await handle.close();
-    }
-  },
+  syncDirectory,
   remove: (path) => unlink(path),
 };
 
@@ -114,5 +99,3 @@ export async function probeWrites(
     );
   }
 }
-
-export { errorCode };

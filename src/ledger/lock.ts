@@ -7,7 +7,7 @@ import { link, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
 import { writeFileAtomic } from '../node/atomic-file.ts';
-import { errorCode } from './file-ops.ts';
+import { errorCode } from '../node/atomic-file.ts';
 
 export interface LockHolder {
   readonly pid: number;

@@ -4,7 +4,8 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
-import { errorCode, type JournalFileOps } from './file-ops.ts';
+import { errorCode } from '../node/atomic-file.ts';
+import type { JournalFileOps } from './file-ops.ts';
 import { corruptionError } from './reader.ts';
 import {
   type BadRecordReason,

@@ -3,7 +3,7 @@
 
 import { stat } from 'node:fs/promises';
 import { AirlockError } from '../core/errors.ts';
-import { errorCode } from './file-ops.ts';
+import { errorCode } from '../node/atomic-file.ts';
 import { type BadRecord, readRecordBatches } from './reader.ts';
 import { GENESIS_HASH } from './record.ts';
 import { journalDirectory, listSegments } from './segments.ts';

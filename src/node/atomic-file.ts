@@ -13,7 +13,8 @@ export interface WriteFileAtomicOptions {
   readonly exclusive?: boolean;
 }
 
-function errorCode(error: unknown): string | undefined {
+/** The errno code of a failed file operation (ENOENT, ENOSPC, …), if it has one. */
+export function errorCode(error: unknown): string | undefined {
   return error instanceof Error && 'code' in error && typeof error.code === 'string'
     ? error.code
     : undefined;
@@ -78,7 +79,8 @@ async function linkExclusive(temp: string, path: string): Promise<void> {
   }
 }
 
-async function syncDirectory(directory: string): Promise<void> {
+/** Makes a directory's entries durable (a new or renamed file's name). */
+export async function syncDirectory(directory: string): Promise<void> {
   const handle = await open(directory, 'r');
   try {
     await handle.sync();

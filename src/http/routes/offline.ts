@@ -20,19 +20,7 @@ const IMAGE_TYPES = new Set(['image/png', 'image/jpeg']);
  * rest of the answer, so only callers that show it ask for it).
  */
 export async function renderResponded(r: Responded, withSvg: boolean) {
-  return {
-    response: r.response,
-    qr: r.qr,
-    ...(withSvg ? { qrSvg: await qrSvg(r.qr) } : {}),
-    activationId: r.activationId,
-    licenseId: r.licenseId,
-    product: r.product,
-    features: r.features,
-    leaseEndsAt: r.leaseEndsAt,
-    renewal: r.renewal,
-    seats: r.seats,
-    seatsUsed: r.seatsUsed,
-  };
+  return withSvg ? { ...r, qrSvg: await qrSvg(r.qr) } : r;
 }
 
 /** `?svg=true` (or false, the default); any other query is refused before the body is read. */

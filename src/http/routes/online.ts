@@ -23,23 +23,11 @@ export function onlineRoutes(appliance: Appliance): Route[] {
           challenge: required(MAX_CODE_FIELD),
           clientId: optional(MAX_CLIENT_ID),
         });
-        const r = await appliance.respond(body.challenge, {
+        ctx.body = await appliance.respond(body.challenge, {
           channel: 'online',
           ...(ctx.ip === '' ? {} : { ip: ctx.ip }),
           ...(body.clientId === undefined ? {} : { clientId: body.clientId }),
-        });
-        ctx.body = {
-          response: r.response,
-          qr: r.qr,
-          activationId: r.activationId,
-          licenseId: r.licenseId,
-          product: r.product,
-          features: r.features,
-          leaseEndsAt: r.leaseEndsAt,
-          renewal: r.renewal,
-          seats: r.seats,
-          seatsUsed: r.seatsUsed,
-        };
+        }); // the answer is the wire type (OnlineActivationAnswer)
       },
     },
     {
