@@ -104,13 +104,8 @@ export function decodeTyped(input: unknown, limits: TypedLimits): Uint8Array {
   const trimmed = input.trim();
   if (trimmed === '') throw new AirlockError('CODE_EMPTY', `No ${limits.what} was entered.`);
 
-  // Dashes or spaces separate groups; a code typed without any is cut every 9 characters.
-  const rawGroups = /[\s-]/.test(trimmed)
-    ? trimmed.split(/[\s-]+/).filter((g) => g !== '')
-    : (trimmed.match(/.{1,9}/gsu) ?? []);
-
   const groups: string[] = [];
-  for (const [i, raw] of rawGroups.entries()) {
+  for (const [i, raw] of splitGroups(trimmed).entries()) {
     let group = '';
     for (const c of raw) {
       const n = normaliseChar(c);
@@ -172,6 +167,49 @@ export function decodeTyped(input: unknown, limits: TypedLimits): Uint8Array {
     );
   }
   return base32crockford.decode(groups.map((g) => g.slice(0, GROUP_DATA_CHARS)).join(''));
+}
+
+/** Dashes or spaces separate groups; a code typed without any is cut every 9 characters. */
+function splitGroups(trimmed: string): string[] {
+  return /[\s-]/.test(trimmed)
+    ? trimmed.split(/[\s-]+/).filter((g) => g !== '')
+    : (trimmed.match(/.{1,9}/gsu) ?? []);
+}
+
+/** How one group of a code being typed looks so far (see checkGroups). */
+export interface GroupCheck {
+  /** The group as it will be read: upper case, confusables forgiven. */
+  readonly text: string;
+  /**
+   * ok: its check character matches; mistyped: complete but the check fails; partial: still being
+   * typed; too-long: more than 9 characters; bad-character: holds a character codes never use.
+   */
+  readonly state: 'ok' | 'mistyped' | 'partial' | 'too-long' | 'bad-character';
+}
+
+/**
+ * Checks a code group by group while it is being typed (the console marks each one), with the
+ * same forgiveness as decodeTyped. Bounded: at most `maxGroups + 1` groups are looked at.
+ */
+export function checkGroups(input: string, maxGroups: number): GroupCheck[] {
+  if (typeof input !== 'string') throw new TypeError('the code must be a string');
+  const groups = splitGroups(input.trim().slice(0, (maxGroups + 1) * (GROUP_CHARS + 2)));
+  return groups.slice(0, maxGroups + 1).map((raw, i): GroupCheck => {
+    let text = '';
+    let badCharacter = false;
+    for (const c of raw) {
+      const n = normaliseChar(c);
+      badCharacter ||= n === undefined;
+      text += n ?? c;
+    }
+    if (badCharacter) return { text, state: 'bad-character' };
+    if (text.length < GROUP_CHARS) return { text, state: 'partial' };
+    if (text.length > GROUP_CHARS) return { text, state: 'too-long' };
+    return {
+      text,
+      state: checkCharacter(text, i + 1) === text[GROUP_DATA_CHARS] ? 'ok' : 'mistyped',
+    };
+  });
 }
 
 /** Decodes the compact (QR) form: canonical characters only, nothing forgiven. */

@@ -14,6 +14,7 @@ import { kindByte, type KindLetter } from '../../src/core/kinds.ts';
 import {
   ALPHABET,
   checkCharacter,
+  checkGroups,
   decodeCompact,
   decodeTyped,
   encodeCompact,
@@ -388,4 +389,41 @@ test('separators alone are refused as empty', (t) => {
       codeOf(() => decodeChallenge(blank)),
       'CODE_EMPTY',
     );
+});
+
+test('checkGroups marks each group of a code being typed, as decodeTyped would read it', (t) => {
+  const text = encodeTyped(new Uint8Array(45).map((_, i) => i * 7));
+  const groups = text.split('-');
+  t.deepEqual(
+    checkGroups(text, 9).map((g) => g.state),
+    Array(9).fill('ok'),
+  );
+  // Lower case, confusables and missing dashes are forgiven, as when the code is decoded.
+  t.deepEqual(
+    checkGroups(text.toLowerCase().replaceAll('-', '').replaceAll('0', 'o'), 9).map((g) => g.text),
+    groups,
+  );
+  const typo = [...groups];
+  const g4 = typo[3]!;
+  typo[3] = g4.slice(0, 2) + (g4[2] === 'X' ? 'Y' : 'X') + g4.slice(3);
+  t.deepEqual(
+    checkGroups(typo.join('-'), 9).map((g) => g.state),
+    ['ok', 'ok', 'ok', 'mistyped', 'ok', 'ok', 'ok', 'ok', 'ok'],
+  );
+  t.deepEqual(
+    checkGroups(`${groups[0]}-${groups[1]!.slice(0, 4)}`, 9).map((g) => g.state),
+    ['ok', 'partial'],
+  );
+  t.deepEqual(
+    checkGroups(`${groups[0]}U-${groups[1]}`, 9).map((g) => g.state),
+    ['bad-character', 'ok'],
+  );
+  t.deepEqual(checkGroups(`${groups[0]}7-${groups[1]}`, 9)[0]!.state, 'too-long');
+  t.deepEqual(checkGroups('   ', 9), []);
+});
+
+test('checkGroups looks at no more than one group beyond the expected count', (t) => {
+  const long = Array(10_000).fill('123456789').join('-');
+  t.is(checkGroups(long, 9).length, 10);
+  t.throws(() => checkGroups(42 as unknown as string, 9), { instanceOf: TypeError });
 });
