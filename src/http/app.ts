@@ -7,6 +7,7 @@ import Koa from 'koa';
 import type { Appliance } from '../appliance/appliance.ts';
 import type { TokenBook } from '../appliance/tokens.ts';
 import { createGuards } from './auth.ts';
+import { type ConsoleAssets, consoleMiddleware } from './console.ts';
 import { HttpError, renderError } from './errors.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.ts';
 import type { HttpContext, HttpMiddleware, HttpState, Route } from './route.ts';
@@ -32,6 +33,8 @@ export interface HttpAppOptions {
   readonly log?: (message: string, error: unknown) => void;
   /** How often, at most, the tokens file is checked for changes (default 1000 ms). */
   readonly tokenReloadMs?: number;
+  /** The operator console's files, served at / (undefined: not built, / says how to build it). */
+  readonly console?: { readonly assets: ConsoleAssets | undefined };
   /** The ledger's health, for readiness (a ledger that cannot write makes the appliance unready). */
   readonly ledger?: { readonly available: boolean };
 }
@@ -112,6 +115,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
       ctx.body = rendered.body;
     }
   });
+  if (options.console !== undefined) app.use(consoleMiddleware(options.console.assets));
   app.use(router.routes());
   return app;
 }

@@ -1,21 +1,28 @@
-// The challenge in an uploaded photo or screenshot: decode the image, read every QR code in it,
-// and keep the one challenge. Anything else is refused with what was found instead.
+// The codes in an uploaded photo or screenshot: decode the image, read every QR code in it; for
+// an activation, keep the one challenge and refuse anything else with what was found instead.
 
 import { AirlockError } from '../core/errors.ts';
 import { classifyCode } from '../scan/classify.ts';
 import { decodeQrCodes } from '../scan/decode.ts';
 import { decodeImage } from '../scan/image.ts';
+import type { ScannedCode } from '../scan/scan-image.ts';
 import { HttpError } from './errors.ts';
 
-export function challengeInPhoto(bytes: Uint8Array): string {
-  // Synchronous and CPU-bound (about a second for a large photo); the route is rate-limited.
+/** Every QR code in the picture, each with the kind it looks like; QR_NOT_FOUND when there is none. */
+export function codesInPhoto(bytes: Uint8Array): ScannedCode[] {
+  // Synchronous and CPU-bound (tens of milliseconds for a photo); the routes are rate-limited.
   const texts = decodeQrCodes(decodeImage(bytes));
   if (texts.length === 0) {
     throw new HttpError(
       'QR_NOT_FOUND',
-      'No QR code could be read in this picture. Photograph the challenge so that its QR code fills a good part of the picture, in focus and without glare.',
+      'No QR code could be read in this picture. Photograph the code so that it fills a good part of the picture, in focus and without glare.',
     );
   }
+  return texts.map((text) => ({ text, kind: classifyCode(text) }));
+}
+
+export function challengeInPhoto(bytes: Uint8Array): string {
+  const texts = codesInPhoto(bytes).map((c) => c.text);
   const challenges = texts.filter((t) => classifyCode(t) === 'challenge');
   if (challenges.length === 1) return challenges[0]!.trim();
   if (challenges.length > 1) {

@@ -6,6 +6,7 @@ import type { LedgerNotice } from '../ledger/index.ts';
 import { openAppliance, type OpenAppliance } from '../appliance/service.ts';
 import { openTokenBook } from '../appliance/tokens.ts';
 import { createHttpApp } from './app.ts';
+import { loadConsoleAssets } from './console.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 import { startServer } from './server.ts';
 
@@ -55,6 +56,7 @@ export async function runAppliance(options: RunOptions): Promise<RunningApplianc
     const app = createHttpApp({
       appliance: open.appliance,
       tokens: await openTokenBook(options.dir),
+      console: { assets: await loadConsoleAssets() },
       clock: options.clock,
       ledger: open.ledger,
       log: (message, error) =>

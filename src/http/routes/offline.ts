@@ -6,7 +6,7 @@ import { IMAGE_LIMIT, mediaType, readBody, readJsonObject } from '../body.ts';
 import { AirlockError } from '../../core/errors.ts';
 import { HttpError } from '../errors.ts';
 import { optional, parseFields, parseQuery, required } from '../fields.ts';
-import { challengeInPhoto } from '../photo.ts';
+import { challengeInPhoto, codesInPhoto } from '../photo.ts';
 import { MAX_QR_TEXT, qrPng, qrSvg } from '../qr.ts';
 import type { HttpContext, Route } from '../route.ts';
 
@@ -30,6 +30,17 @@ function wantsSvg(ctx: HttpContext): boolean {
     throw new AirlockError('FORMAT_INVALID', 'The svg parameter is true or false.');
   }
   return svg === 'true';
+}
+
+/** The picture sent as the request body (PNG or JPEG), bounded. */
+async function readImage(ctx: HttpContext): Promise<Uint8Array> {
+  if (!IMAGE_TYPES.has(mediaType(ctx.req))) {
+    throw new HttpError(
+      'MEDIA_TYPE_UNSUPPORTED',
+      'Send the picture itself as the request body, with Content-Type image/png or image/jpeg.',
+    );
+  }
+  return readBody(ctx.req, IMAGE_LIMIT);
 }
 
 /** Shared by the offline desk and online clients: the code is the proof either way. */
@@ -64,16 +75,21 @@ export function offlineRoutes(appliance: Appliance): Route[] {
       access: 'operator',
       limited: true,
       async handle(ctx) {
-        if (!IMAGE_TYPES.has(mediaType(ctx.req))) {
-          throw new HttpError(
-            'MEDIA_TYPE_UNSUPPORTED',
-            'Send the picture itself as the request body, with Content-Type image/png or image/jpeg.',
-          );
-        }
         const withSvg = wantsSvg(ctx);
-        const challenge = challengeInPhoto(await readBody(ctx.req, IMAGE_LIMIT));
+        const challenge = challengeInPhoto(await readImage(ctx));
         const responded = await appliance.respond(challenge, { channel: 'offline' });
         ctx.body = { challenge, ...(await renderResponded(responded, withSvg)) };
+      },
+    },
+    {
+      // The console's photo upload: what codes the picture holds, for any kind of code; the
+      // console then answers or deactivates with the one it wanted.
+      method: 'POST',
+      path: '/scan',
+      access: 'operator',
+      limited: true,
+      async handle(ctx) {
+        ctx.body = { codes: codesInPhoto(await readImage(ctx)) };
       },
     },
     {

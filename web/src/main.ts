@@ -1,0 +1,130 @@
+// The console's entry point: sign-in, the navigation for the signed-in role, and a hash router
+// (#/activate, #/licenses/lic_…) that draws one page at a time into <main>.
+
+import { getJson } from './api.ts';
+import { alertBox, h, replace } from './dom.ts';
+import { activatePage } from './pages/activate.ts';
+import { activationsPage } from './pages/activations.ts';
+import { deactivatePage } from './pages/deactivate.ts';
+import { ledgerPage } from './pages/ledger.ts';
+import { licensePage, licensesPage } from './pages/licenses.ts';
+import type { Page } from './pages/page.ts';
+import { renderSignIn } from './pages/sign-in.ts';
+import { syncPage } from './pages/sync.ts';
+import { session, type SessionInfo } from './session.ts';
+
+interface RouteEntry {
+  readonly pattern: RegExp;
+  readonly page: Page;
+  /** The navigation entry that is current on this route. */
+  readonly nav: string;
+}
+
+const ROUTES: readonly RouteEntry[] = [
+  { pattern: /^\/activate$/, page: activatePage, nav: '/activate' },
+  { pattern: /^\/deactivate$/, page: deactivatePage, nav: '/deactivate' },
+  { pattern: /^\/licenses$/, page: licensesPage, nav: '/licenses' },
+  { pattern: /^\/licenses\/(?<id>[\w-]{1,64})$/, page: licensePage, nav: '/licenses' },
+  { pattern: /^\/activations$/, page: activationsPage, nav: '/activations' },
+  { pattern: /^\/sync$/, page: syncPage, nav: '/sync' },
+  { pattern: /^\/ledger$/, page: ledgerPage, nav: '/ledger' },
+];
+
+const NAV: readonly [string, string, Page][] = [
+  ['/activate', 'Activate', activatePage],
+  ['/deactivate', 'Deactivate', deactivatePage],
+  ['/licenses', 'Licenses', licensesPage],
+  ['/activations', 'Activations', activationsPage],
+  ['/sync', 'Sync', syncPage],
+  ['/ledger', 'Ledger', ledgerPage],
+];
+
+const main = document.getElementById('main')!;
+const nav = document.getElementById('nav')!;
+const who = document.getElementById('who')!;
+let leave: (() => void) | void;
+
+function currentPath(): string {
+  const path = location.hash.replace(/^#/, '');
+  return path === '' || path === '/' ? '/activate' : path.split('?')[0]!;
+}
+
+function drawChrome(info: SessionInfo | null, current: string): void {
+  replace(
+    nav,
+    info === null
+      ? []
+      : NAV.filter(([, , page]) => session.can(page.access)).map(([path, label]) =>
+          h(
+            'a',
+            { href: `#${path}`, ...(path === current ? { 'aria-current': 'page' } : {}) },
+            label,
+          ),
+        ),
+  );
+  replace(
+    who,
+    info === null
+      ? []
+      : [
+          h(
+            'span',
+            {},
+            `${info.role === 'admin' ? 'Admin' : 'Operator'} · ${info.appliance.applianceId}`,
+          ),
+          h('button', { type: 'button', onclick: signOut }, 'Sign out'),
+        ],
+  );
+}
+
+function signOut(): void {
+  session.end();
+  location.hash = '#/activate';
+  route(undefined);
+}
+
+function route(notice?: string): void {
+  if (typeof leave === 'function') leave();
+  leave = undefined;
+  const info = session.info();
+  const path = currentPath();
+  const entry = ROUTES.find((r) => r.pattern.test(path));
+  drawChrome(info, entry?.nav ?? '');
+  if (info === null) {
+    renderSignIn(main, notice, () => route());
+    return;
+  }
+  if (entry === undefined) {
+    document.title = 'Not found · Airlock';
+    replace(main, h('h1', {}, 'Not found'), h('p', {}, 'There is no such page in the console.'));
+    return;
+  }
+  document.title = `${entry.page.title} · Airlock`;
+  if (!session.can(entry.page.access)) {
+    replace(
+      main,
+      h('h1', {}, entry.page.title),
+      alertBox(
+        'error',
+        'This page is for administrators. You are signed in with an operator token, which activates and deactivates machines; ask an admin for anything else.',
+      ),
+    );
+    return;
+  }
+  const params = entry.pattern.exec(path)?.groups ?? {};
+  leave = entry.page.render(main, params);
+  main.focus();
+}
+
+session.onExpired((message) => route(`${message} Sign in again.`));
+window.addEventListener('hashchange', () => route());
+
+// A reload keeps the tab's token: check it again before showing anything.
+const kept = session.token();
+if (kept === null) route();
+else {
+  getJson<SessionInfo>('/session')
+    .then((info) => session.start(kept, info))
+    .catch(() => session.end())
+    .finally(() => route());
+}
