@@ -4,6 +4,7 @@ export { openLedger, type Ledger, type LedgerNotice, type LedgerOptions } from '
 export type { Reducer } from './replay.ts';
 export { verifyLedger, type VerifyOptions, type VerifyResult } from './verify.ts';
 export type { BadRecord } from './reader.ts';
+export type { RecentOptions, RecentPage } from './recent.ts';
 export {
   openJournal,
   type Journal,

@@ -2,9 +2,10 @@
 // journal (snapshot + replay), every append applied at once and acknowledged once durable.
 
 import { AirlockError } from '../core/errors.ts';
-import type { JournalFileOps } from './file-ops.ts';
+import { type JournalFileOps, writeFailureReason } from './file-ops.ts';
 import { type Journal, openJournal, type RecoveredTail } from './journal.ts';
 import { acquireLock, type Lock } from './lock.ts';
+import { type RecentOptions, type RecentPage, readRecent } from './recent.ts';
 import { type ChainHead, encodeRecord, type LedgerRecord } from './record.ts';
 import { type Reducer, replayState } from './replay.ts';
 import { snapshotText, writeSnapshot } from './snapshot.ts';
@@ -28,7 +29,7 @@ export interface LedgerOptions<S> {
   /** A snapshot is written in the background after this many records (default 50 000). */
   readonly snapshotEvery?: number;
   readonly onNotice?: (notice: LedgerNotice) => void;
-  /** Clock for pacing write probes while unavailable (default Date.now). */
+  /** Unix ms, for pacing write probes while unavailable and timing checkpoints (default Date.now). */
   readonly now?: () => number;
   readonly segmentBytes?: number;
   readonly fileOps?: JournalFileOps;
@@ -54,6 +55,14 @@ export interface Ledger<S> {
   append(type: string, data: object, at: number): Promise<LedgerRecord>;
   /** verifyLedger over the records durable so far. */
   verify(options?: Pick<VerifyOptions, 'onProgress'>): Promise<VerifyResult>;
+  /** The newest durable records, a page at a time going backwards (newest first). */
+  recent(options: RecentOptions): Promise<RecentPage>;
+  /**
+   * Writes a snapshot of the state as of the last record appended, once that record is durable
+   * (after any background snapshot, never beside one). `at` is when it was written (Unix ms).
+   * Rejects with LEDGER_UNAVAILABLE when the ledger cannot write or the snapshot was not written.
+   */
+  checkpoint(): Promise<ChainHead & { readonly at: number }>;
   /** Waits until no rebuild, probe or background snapshot is in progress. */
   settle(): Promise<void>;
   /** Waits for pending appends, writes a snapshot, releases the lock. */
@@ -102,6 +111,7 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
   const busy = new Set<Promise<void>>(); // rebuild, probe, snapshot
   let rebuilding: Promise<void> | null = null;
   let lastHead: ChainHead = journal.head; // shown while the journal is being reopened
+  let lastCommit: Promise<unknown> = Promise.resolve(); // durable once the head record is
 
   function track(work: Promise<void>): Promise<void> {
     const tracked = work.finally(() => busy.delete(tracked));
@@ -229,6 +239,7 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
       } catch (error) {
         return Promise.reject(error);
       }
+      lastCommit = durable;
       maybeSnapshot(record, durable);
       return durable.catch((error: unknown) => {
         if (error instanceof AirlockError && error.code === 'LEDGER_UNAVAILABLE') markFailed(error);
@@ -238,6 +249,36 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
     verify(verifyOptions = {}) {
       const untilSeq = (journal?.durable ?? lastHead).seq;
       return verifyLedger(dir, { ...verifyOptions, untilSeq });
+    },
+    recent(recentOptions) {
+      return readRecent(dir, { ...recentOptions, untilSeq: (journal?.durable ?? lastHead).seq });
+    },
+    async checkpoint() {
+      // Waited for until nothing runs: one snapshot writer at a time, and none during a rebuild.
+      do await settle();
+      while (busy.size > 0);
+      if (closed || !available || journal === null) throw unavailable();
+      const head = journal.head;
+      const pending = journal.durable.seq === head.seq ? Promise.resolve() : lastCommit;
+      const text = snapshotText(head.seq, head.hash, reducer.serialise(state));
+      lastSnapshotTry = Math.max(lastSnapshotTry, head.seq);
+      await track(
+        pending.then(async () => {
+          try {
+            await writeSnapshot(dir, text);
+          } catch (error) {
+            const reason = writeFailureReason(error);
+            notify({ kind: 'snapshot-failed', reason });
+            throw new AirlockError(
+              'LEDGER_UNAVAILABLE',
+              `The snapshot of the ledger in ${dir} could not be written (${reason}).`,
+              { dir, reason },
+            );
+          }
+          snapshotSeq = head.seq;
+        }),
+      );
+      return { seq: head.seq, hash: head.hash, at: now() };
     },
     settle,
     async close() {
