@@ -162,6 +162,42 @@ export const OPENAPI_DOCUMENT = {
         errors: [403, 404, 409],
       }),
     },
+    '/scan': {
+      post: operation({
+        id: 'scanImage',
+        summary:
+          'Read every QR code in a photo or screenshot, each with the kind of code it looks like.',
+        tag: 'offline',
+        access: 'operator',
+        limited: true,
+        body: {
+          'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+          'image/jpeg': { schema: { type: 'string', contentMediaType: 'image/jpeg' } },
+        },
+        ok: ok(
+          object({
+            codes: {
+              type: 'array',
+              items: object({
+                text: str('The code as read.'),
+                kind: {
+                  enum: [
+                    'challenge',
+                    'response',
+                    'deactivation',
+                    'license',
+                    'held-license',
+                    'certificate',
+                    'unknown',
+                  ],
+                },
+              }),
+            },
+          }),
+        ),
+        errors: [],
+      }),
+    },
     '/offline/deactivate': {
       post: operation({
         id: 'deactivateOffline',

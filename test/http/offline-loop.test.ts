@@ -137,6 +137,39 @@ test('a photo without a QR code, or with one that is no challenge, is refused wi
   t.regex(wrong.json.error.message, /license code, not a challenge/);
 });
 
+test('POST /scan names every code in a picture, whatever its kind', async (t) => {
+  const s = await setup(t);
+  const a = createChallenge(emptyState(), s.key, s.machine('scan'));
+  const png = await QRCode.toBuffer(a.text, { errorCorrectionLevel: 'M', width: 300 });
+  const res = await s.call('POST', '/scan', {
+    token: s.tokens.operator,
+    body: new Uint8Array(png),
+    headers: { 'content-type': 'image/png' },
+  });
+  t.is(res.status, 200, res.text);
+  t.deepEqual(res.json, { codes: [{ text: a.text, kind: 'challenge' }] });
+
+  const keyQr = await QRCode.toBuffer(s.key, { errorCorrectionLevel: 'L', width: 600 });
+  const key = await s.call('POST', '/scan', {
+    token: s.tokens.operator,
+    body: new Uint8Array(keyQr),
+    headers: { 'content-type': 'image/png' },
+  });
+  t.deepEqual(key.json, { codes: [{ text: s.key, kind: 'license' }] });
+
+  const white = new PNG({ width: 200, height: 200 });
+  white.data.fill(255);
+  const none = await s.call('POST', '/scan', {
+    token: s.tokens.operator,
+    body: new Uint8Array(PNG.sync.write(white)),
+    headers: { 'content-type': 'image/png' },
+  });
+  t.is(none.status, 400);
+  t.is(none.json.error.code, 'QR_NOT_FOUND');
+  const json = await s.call('POST', '/scan', { token: s.tokens.operator, body: { text: 'x' } });
+  t.is(json.status, 415);
+});
+
 test('the response QR code is served as a PNG that reads back as the same text', async (t) => {
   const s = await setup(t);
   const a = createChallenge(emptyState(), s.key, s.machine('png'));

@@ -8,6 +8,7 @@ const ROUTES = [
   'POST /offline/respond',
   'POST /offline/respond-image',
   'POST /offline/deactivate',
+  'POST /scan',
   'GET /offline/qr.png',
   'POST /activate',
   'POST /validate',

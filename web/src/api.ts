@@ -32,14 +32,14 @@ async function send(path: string, init: RequestInit): Promise<Response> {
     );
   }
   if (response.ok) return response;
+  // Every refusal is {"error":{"code","message"}}, the message a sentence meant for people.
   const body = (await response.json().catch(() => null)) as {
-    code?: unknown;
-    message?: unknown;
+    error?: { code?: unknown; message?: unknown };
   } | null;
-  const code = typeof body?.code === 'string' ? body.code : 'HTTP_' + response.status;
+  const code = typeof body?.error?.code === 'string' ? body.error.code : `HTTP_${response.status}`;
   const message =
-    typeof body?.message === 'string'
-      ? body.message
+    typeof body?.error?.message === 'string'
+      ? body.error.message
       : `The appliance refused the request (${response.status} ${response.statusText}).`;
   if (response.status === 401) session.expired(message);
   throw new ApiError(code, message, response.status);
