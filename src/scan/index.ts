@@ -9,6 +9,13 @@ export {
   type Preparation,
   type ScanPass,
 } from './decode.ts';
+export {
+  decodeFrame,
+  FRAME_SIDE,
+  type FrameOptions,
+  MAX_FRAME_PIXELS,
+  type RgbaFrame,
+} from './frame.ts';
 export { assertGreyImage, type GreyImage } from './grey-image.ts';
 export {
   decodeImage,
