@@ -86,7 +86,7 @@ export function createCodeEntry(options: CodeEntryOptions): CodeEntry {
         cameraStatus.textContent = problem;
         return false;
       }
-      cameraStatus.textContent = `Read the ${what}.`;
+      cameraStatus.textContent = `Read the ${what}; the camera is paused. Start it again for the next machine.`;
       cameraButton.textContent = 'Start camera';
       void deliver(text.trim());
       return true;

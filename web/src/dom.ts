@@ -94,3 +94,13 @@ export function table(
     ),
   );
 }
+
+/** A code for reading and copying: breaks only after a dash, never inside a group. */
+export function codeText(text: string, props: Props = {}): HTMLElement {
+  const parts = text.split('-');
+  return h(
+    'p',
+    { class: 'code-text', ...props },
+    parts.flatMap((part, i) => (i === parts.length - 1 ? [part] : [part, '-', h('wbr')])),
+  );
+}

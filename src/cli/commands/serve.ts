@@ -121,14 +121,17 @@ const serve: Command = {
     });
     const api = `${running.url}/api/v1`;
     if (args.json) {
-      ctx.say(JSON.stringify({ listening: running.url, api, dataDir: dir }));
+      ctx.say(
+        JSON.stringify({ listening: running.url, api, console: `${running.url}/`, dataDir: dir }),
+      );
     } else {
       for (const line of [
         ...intro,
         `Airlock appliance ${formatId('appliance', running.identity.applianceId)} (${running.identity.settings.mode}) serving ${api}`,
+        `  operator console: ${running.url}/    (sign in with an API token)`,
         `  health: ${api}/health    API description: ${api}/openapi.json`,
         fresh
-          ? '  Send the admin token as "Authorization: Bearer TOKEN".'
+          ? '  Send the admin token as "Authorization: Bearer TOKEN", or paste it into the console.'
           : `  API tokens: airlock token create --data ${dir} --role admin|operator`,
         'Stop with Ctrl-C (or SIGTERM).',
       ]) {

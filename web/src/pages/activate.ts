@@ -5,7 +5,7 @@ import { decodeChallenge } from '../../../src/core/formats/challenge.ts';
 import { formatId } from '../../../src/core/ids.ts';
 import { postJson } from '../api.ts';
 import { createCodeEntry } from '../code-entry.ts';
-import { alertBox, facts, h, replace } from '../dom.ts';
+import { alertBox, codeText, facts, h, replace } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { dateTime, duration, seatsText } from '../format.ts';
 import { copyText, qrImage } from '../qr-image.ts';
@@ -85,7 +85,7 @@ async function answerPanel(
   clientTime: number,
   next: () => void,
 ): Promise<HTMLElement> {
-  const text = h('p', { class: 'code-text', id: 'response-text' }, r.response);
+  const text = codeText(r.response, { id: 'response-text' });
   const copied = h('span', { class: 'muted', 'aria-live': 'polite' });
   const skew = clientTime - Date.now() / 1000;
   return h(

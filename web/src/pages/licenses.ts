@@ -2,7 +2,7 @@
 // seats, its activations and leases, and revocation.
 
 import { getJson, postJson } from '../api.ts';
-import { alertBox, facts, h, replace, table } from '../dom.ts';
+import { alertBox, codeText, facts, h, replace, table } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { dateTime, seatsText } from '../format.ts';
 import { copyText } from '../qr-image.ts';
@@ -154,7 +154,7 @@ export const licensePage: Page = {
         replace(main, h('h1', {}, 'License'), alertBox('error', describeError(error)));
         return;
       }
-      const keyText = h('p', { class: 'code-text mono' }, license.key);
+      const keyText = codeText(license.key);
       const active = license.activations.filter((a) => a.status === 'active');
       replace(
         main,

@@ -1,0 +1,251 @@
+// The operator console in Debian's Chromium, as operators and admins use it: a machine activated by
+// holding its screen to the (fake) camera, a photo uploaded, a code typed with one group wrong, a
+// seat freed, an operator kept out of the admin pages, an activation revoked. Screenshots of the
+// main pages land in test/browser/screenshots/ for a reviewer.
+
+import test, { type ExecutionContext } from 'ava';
+import type { Browser, Page } from 'playwright-core';
+import { scanImage } from '../../src/scan/scan-image.ts';
+import * as d from '../scan/distort.ts';
+import {
+  type ConsoleSite,
+  consoleSite,
+  launchChromium,
+  Machine,
+  screenshot,
+  signIn,
+  writeWork,
+  y4mVideo,
+} from './helpers.ts';
+
+const VIEWPORT = { width: 1366, height: 768 };
+
+async function newPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage({ viewport: VIEWPORT });
+  page.setDefaultTimeout(30_000);
+  return page;
+}
+
+/** The response the console shows, read back from its QR code image as the machine's camera would. */
+async function responseFromQr(t: ExecutionContext, page: Page): Promise<string> {
+  const src = await page.getByAltText(/QR code of the response/).getAttribute('src');
+  t.truthy(src?.startsWith('data:image/png;base64,'));
+  const codes = scanImage(Buffer.from(src!.split(',')[1]!, 'base64'));
+  t.is(codes.length, 1);
+  t.is(codes[0]!.kind, 'response');
+  return codes[0]!.text;
+}
+
+async function activated(t: ExecutionContext, machine: Machine, response: string): Promise<void> {
+  await machine.apply(t, response);
+  const status = await machine.status(t);
+  t.like(status, { valid: true, code: 'VALID' });
+}
+
+test.serial('an operator activates a machine by holding its screen to the camera', async (t) => {
+  const site = await consoleSite(t);
+  const machine = new Machine(site, 'lathe-01');
+  const challenge = await machine.challenge(t);
+  // The machine's screen as a webcam sees it: tilted, in a 1280×720 frame.
+  const screen = d.noise(d.photo(await d.qrImage(challenge)), 4);
+  const camera = await writeWork(site, 'camera.y4m', y4mVideo(screen));
+  const browser = await launchChromium(t, camera);
+  const page = await newPage(browser);
+
+  await signIn(page, site, site.operatorToken);
+  await page.getByRole('heading', { name: 'Response' }).waitFor();
+  await t.notThrowsAsync(page.getByText('Activation granted').waitFor());
+  t.true(await page.getByText('1 of 5 used, 4 free').isVisible());
+  t.true(await page.getByText(site.licenseId).first().isVisible());
+  await screenshot(page, 'activate-response');
+
+  await activated(t, machine, await responseFromQr(t, page));
+  t.is(site.running.appliance.license(site.licenseId.slice(4)).seatsUsed, 1);
+});
+
+test.serial('a photo of the challenge, uploaded, is answered too', async (t) => {
+  const site = await consoleSite(t);
+  const machine = new Machine(site, 'mill-02');
+  const challenge = await machine.challenge(t);
+  const photo = d.toJpeg(d.noise(d.photo(d.rotate(await d.qrImage(challenge), 8)), 6), 60);
+  const file = await writeWork(site, 'photo.jpg', photo);
+  const browser = await launchChromium(t);
+  const page = await newPage(browser);
+
+  await signIn(page, site, site.operatorToken);
+  await page.getByRole('tab', { name: 'Photo' }).click();
+  await page.getByLabel('Photo of the code').setInputFiles(file);
+  await page.getByRole('heading', { name: 'Response' }).waitFor();
+  await activated(t, machine, await responseFromQr(t, page));
+});
+
+test.serial(
+  'typed entry points at the one mistyped group, and answers once it is fixed',
+  async (t) => {
+    const site = await consoleSite(t);
+    const machine = new Machine(site, 'press-03');
+    const challenge = await machine.challenge(t);
+    const groups = challenge.split('-');
+    const wrong = [...groups];
+    const fourth = wrong[3]!;
+    wrong[3] = fourth.slice(0, 5) + (fourth[5] === '7' ? '8' : '7') + fourth.slice(6);
+    const browser = await launchChromium(t);
+    const page = await newPage(browser);
+
+    await signIn(page, site, site.operatorToken);
+    await page.getByRole('tab', { name: 'Type the code' }).click();
+    const field = page.getByLabel('The challenge, as shown on the machine');
+    // Typed as an operator would: lower case, spaces instead of dashes.
+    await field.pressSequentially(wrong.join(' ').toLowerCase(), { delay: 5 });
+    await page.getByText(`Group 4 (${wrong[3]}) looks mistyped`).waitFor();
+    t.true(await page.getByRole('button', { name: 'Answer the challenge' }).isDisabled());
+    await screenshot(page, 'activate-typed-mistyped');
+
+    await field.fill(groups.join(' ').toLowerCase());
+    await page.getByText('All 9 groups check out.').waitFor();
+    await page.getByRole('button', { name: 'Answer the challenge' }).click();
+    await page.getByRole('heading', { name: 'Response' }).waitFor();
+    // The short typed response is enough for a machine that has its appliance's certificate.
+    const typed = await page.locator('#response-text').innerText();
+    t.regex(typed, /^R[0-9A-Z]{8}(-[0-9A-Z]{9}){14}$/);
+    await activated(t, machine, await responseFromQr(t, page));
+  },
+);
+
+test.serial('a deactivation code typed in frees the seat', async (t) => {
+  const site = await consoleSite(t);
+  const machine = new Machine(site, 'saw-04');
+  const answer = await site.running.appliance.respond(await machine.challenge(t), {
+    channel: 'offline',
+  });
+  await machine.apply(t, answer.qr);
+  const code = await machine.deactivate(t);
+  const browser = await launchChromium(t);
+  const page = await newPage(browser);
+
+  await signIn(page, site, site.operatorToken);
+  await page.getByRole('link', { name: 'Deactivate' }).click();
+  await page.getByRole('tab', { name: 'Type the code' }).click();
+  await page.getByLabel('The deactivation code, as shown on the machine').fill(code);
+  await page.getByRole('button', { name: 'Free the seat' }).click();
+  await page.getByText('The seat is free').waitFor();
+  t.true(await page.getByText('0 of 5 used, 5 free').isVisible());
+  await screenshot(page, 'deactivate');
+  t.is(site.running.appliance.license(site.licenseId.slice(4)).seatsUsed, 0);
+});
+
+test.serial(
+  'an operator sees only activation and deactivation, and is kept out of the admin pages',
+  async (t) => {
+    const site = await consoleSite(t);
+    const browser = await launchChromium(t);
+    const page = await newPage(browser);
+
+    await signIn(page, site, site.operatorToken);
+    const nav = page.getByRole('navigation', { name: 'Console sections' });
+    t.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Activate', 'Deactivate']);
+    for (const path of [
+      'licenses',
+      'activations',
+      'sync',
+      'ledger',
+      `licenses/${site.licenseId}`,
+    ]) {
+      await page.goto(`${site.url}/#/${path}`);
+      await page.getByText('This page is for administrators').waitFor();
+    }
+    await screenshot(page, 'operator-denied');
+  },
+);
+
+test.serial('an admin revokes an activation from the license page', async (t) => {
+  const site = await consoleSite(t);
+  const machine = new Machine(site, 'drill-05');
+  const answer = await site.running.appliance.respond(await machine.challenge(t), {
+    channel: 'offline',
+  });
+  const browser = await launchChromium(t);
+  const page = await newPage(browser);
+
+  await signIn(page, site, site.adminToken);
+  const nav = page.getByRole('navigation', { name: 'Console sections' });
+  t.deepEqual(await nav.getByRole('link').allInnerTexts(), [
+    'Activate',
+    'Deactivate',
+    'Licenses',
+    'Activations',
+    'Sync',
+    'Ledger',
+  ]);
+  await nav.getByRole('link', { name: 'Licenses' }).click();
+  await page.getByRole('link', { name: site.licenseId }).click();
+  await page.getByRole('heading', { name: 'Activations and leases' }).waitFor();
+  await screenshot(page, 'license');
+  await page.getByRole('button', { name: `Revoke activation ${answer.activationId}` }).click();
+  await page
+    .getByLabel(`Reason for revoking activation ${answer.activationId}`)
+    .fill('stolen laptop');
+  await page.getByRole('button', { name: 'Confirm revoke' }).click();
+  await page.locator('.badge.revoked').waitFor();
+  const [activation] = site.running.appliance.activations({ licenseId: site.licenseId.slice(4) });
+  t.is(activation?.status, 'revoked');
+});
+
+test.serial(
+  'an admin finds every page working: licenses, activations, sync and the ledger',
+  async (t) => {
+    const site = await consoleSite(t);
+    const machine = new Machine(site, 'lathe-06');
+    await site.running.appliance.respond(await machine.challenge(t), { channel: 'offline' });
+    const browser = await launchChromium(t);
+    const page = await newPage(browser);
+    await signIn(page, site, site.adminToken);
+
+    await page.goto(`${site.url}/#/licenses`);
+    await page.getByRole('link', { name: site.licenseId }).waitFor();
+    await page.getByLabel('Search').fill('no-such-product');
+    await page.getByText('No license matches').waitFor();
+    await page.getByLabel('Search').fill('acme');
+    await page.getByRole('link', { name: site.licenseId }).waitFor();
+    await screenshot(page, 'licenses');
+
+    await page.goto(`${site.url}/#/activations`);
+    await page.getByRole('cell', { name: 'active', exact: true }).waitFor();
+    await page.getByLabel('Status').selectOption('revoked');
+    await page.getByText('No activation matches these filters.').waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await page.getByRole('cell', { name: 'active', exact: true }).waitFor();
+    await screenshot(page, 'activations');
+
+    await page.goto(`${site.url}/#/sync`);
+    await page.getByText('No revocation bundle from the vendor has been imported yet.').waitFor();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download USB export' }).click();
+    t.regex((await download).suggestedFilename(), /^airlock-sync-apl_[0-9a-f]{8}-1\.tar$/);
+    await page.getByText('sequence 1').waitFor();
+    await screenshot(page, 'sync');
+
+    await page.goto(`${site.url}/#/ledger`);
+    await page.getByRole('cell', { name: 'activation.granted' }).waitFor();
+    await page.getByRole('button', { name: 'Verify the ledger' }).click();
+    await page.getByText(/The ledger verifies: \d+ records/).waitFor();
+    await page.getByRole('button', { name: 'Write a checkpoint' }).click();
+    await page.getByText(/Checkpoint written at record \d+/).waitFor();
+    await screenshot(page, 'ledger');
+  },
+);
+
+test.serial(
+  'an unknown token is refused with the API’s sentence, not a status number',
+  async (t) => {
+    const site: ConsoleSite = await consoleSite(t);
+    const browser = await launchChromium(t);
+    const page = await newPage(browser);
+    await page.goto(site.url);
+    await page.getByLabel('API token').fill('alt_' + 'x'.repeat(43));
+    await screenshot(page, 'sign-in');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That token is unknown, revoked or expired.').waitFor();
+    t.is(await page.getByText('401').count(), 0);
+  },
+);
