@@ -312,7 +312,8 @@ export function createCodeEntry(options: CodeEntryOptions): CodeEntry {
     say(null);
     if (next === 'camera') void startCamera(cameraSelect.value || undefined);
     else scanner.stop();
-    if (next === 'type') typed.focus();
+    // A click on "Type the code" goes straight to the field; arrow keys keep focus on the tabs.
+    if (next === 'type' && !focus) typed.focus();
   }
   tabButtons.forEach((button, i) => {
     button.addEventListener('click', () => choose(WAYS[i]![0]));
