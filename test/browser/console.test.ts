@@ -249,3 +249,62 @@ test.serial(
     t.is(await page.getByText('401').count(), 0);
   },
 );
+
+/** Form controls on the page without an accessible name (a label, or aria-label). */
+function unlabelled(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('main input, main select, main textarea')]
+      .filter((c) => {
+        const control = c as HTMLInputElement;
+        return (control.labels?.length ?? 0) === 0 && !control.getAttribute('aria-label');
+      })
+      .map((c) => c.outerHTML.slice(0, 80)),
+  );
+}
+
+test.serial(
+  'every control has a label, the entry works from the keyboard, and it fits a tablet',
+  async (t) => {
+    const site = await consoleSite(t);
+    const browser = await launchChromium(t);
+    const page = await newPage(browser);
+    await signIn(page, site, site.adminToken);
+    for (const path of [
+      'activate',
+      'deactivate',
+      'licenses',
+      `licenses/${site.licenseId}`,
+      'activations',
+      'sync',
+      'ledger',
+    ]) {
+      await page.goto(`${site.url}/#/${path}`);
+      await page.locator('main h1').first().waitFor();
+      t.deepEqual(await unlabelled(page), [], path);
+    }
+
+    await page.goto(`${site.url}/#/activate`);
+    await page.getByRole('tab', { name: 'Camera' }).focus();
+    await page.keyboard.press('ArrowRight');
+    t.is(await page.getByRole('tab', { name: 'Photo' }).getAttribute('aria-selected'), 'true');
+    await page.keyboard.press('ArrowRight');
+    t.is(
+      await page.getByRole('tab', { name: 'Type the code' }).getAttribute('aria-selected'),
+      'true',
+    );
+    await page.keyboard.press('Tab');
+    t.true(
+      await page
+        .getByLabel('The challenge, as shown on the machine')
+        .evaluate((e) => e === document.activeElement),
+    );
+
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.getByRole('tab', { name: 'Camera' }).click();
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    t.true(overflow <= 0, `the page is ${overflow} px wider than a tablet`);
+    await screenshot(page, 'activate-tablet');
+  },
+);
