@@ -3,6 +3,7 @@
 
 import { decodeChallenge } from '../../../src/core/formats/challenge.ts';
 import { formatId } from '../../../src/core/ids.ts';
+import type { OnlineActivationAnswer } from '../../../src/sdk/online.ts';
 import { postJson } from '../api.ts';
 import { createCodeEntry } from '../code-entry.ts';
 import { alertBox, codeText, facts, h, replace } from '../dom.ts';
@@ -11,19 +12,8 @@ import { dateTime, duration, seatsText } from '../format.ts';
 import { copyText, qrImage } from '../qr-image.ts';
 import type { Page } from './page.ts';
 
-/** The answer of POST /offline/respond (OnlineActivationAnswer). */
-interface Responded {
-  readonly response: string;
-  readonly qr: string;
-  readonly activationId: string;
-  readonly licenseId: string;
-  readonly product: string;
-  readonly features: readonly string[];
-  readonly leaseEndsAt: number | null;
-  readonly renewal: boolean;
-  readonly seats: number;
-  readonly seatsUsed: number;
-}
+/** The answer of POST /offline/respond: what the online API gives the SDK too. */
+type Responded = OnlineActivationAnswer;
 
 /** A machine clock more than this far from the console's is worth a word to the operator. */
 const CLOCK_NOTE_SECONDS = 15 * 60;

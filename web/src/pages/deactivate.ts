@@ -3,18 +3,13 @@
 
 import { decodeDeactivation } from '../../../src/core/formats/deactivation.ts';
 import { formatActivationId } from '../../../src/core/ids.ts';
+import type { DeactivationAnswer } from '../../../src/sdk/online.ts';
 import { getJson, postJson } from '../api.ts';
 import { createCodeEntry } from '../code-entry.ts';
 import { alertBox, facts, h, replace } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { dateTime, seatsText } from '../format.ts';
 import type { Page } from './page.ts';
-
-interface Deactivated {
-  readonly outcome: 'freed' | 'already';
-  readonly activationId: string;
-  readonly licenseId: string;
-}
 
 interface LicenseSeats {
   readonly product: string;
@@ -43,7 +38,7 @@ export const deactivatePage: Page = {
         }
         replace(result, h('p', { class: 'muted' }, 'Asking the appliance…'));
         try {
-          const answer = await postJson<Deactivated>('/offline/deactivate', { code: text });
+          const answer = await postJson<DeactivationAnswer>('/offline/deactivate', { code: text });
           const license = await getJson<LicenseSeats>(
             `/licenses/${encodeURIComponent(answer.licenseId)}`,
           ).catch(() => undefined);

@@ -2,6 +2,7 @@
 // on demand, and the most recent events, newest first.
 
 import { getJson, postJson, postLines } from '../api.ts';
+import { runAction } from '../action.ts';
 import { alertBox, facts, h, replace, table } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { dateTime } from '../format.ts';
@@ -106,70 +107,63 @@ export const ledgerPage: Page = {
     older.addEventListener('click', () => void loadEvents(true));
 
     const verifyButton = h('button', { type: 'button' }, 'Verify the ledger');
-    verifyButton.addEventListener('click', () => {
-      verifyButton.disabled = true;
-      const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Verification progress' });
-      const label = h('p', { class: 'hint' }, 'Reading the journal…');
-      replace(verifyArea, bar, label);
-      let result: VerifyResult | undefined;
-      postLines('/ledger/verify', (line) => {
-        const progress = line['progress'] as { done: number; total: number } | undefined;
-        if (progress !== undefined) {
-          bar.value = progress.total === 0 ? 1 : progress.done / progress.total;
-          label.textContent = `Read ${(progress.done / 1048576).toFixed(1)} of ${(progress.total / 1048576).toFixed(1)} MiB…`;
-        }
-        if (line['result'] !== undefined) result = line['result'] as VerifyResult;
-      })
-        .then(() => {
-          if (result === undefined) throw new Error('verification ended without a result');
-          const r = result;
-          replace(
-            verifyArea,
-            r.ok
-              ? alertBox(
-                  'ok',
-                  `The ledger verifies: ${r.records} records, every checksum and the hash chain intact.`,
-                )
-              : alertBox(
-                  'error',
-                  `The ledger does NOT verify: after ${r.records} good records, ${r.firstBad ? `${r.firstBad.file} line ${r.firstBad.line} is bad (${r.firstBad.reason})` : 'a record is bad'}. Keep the data directory as it is and restore from a backup.`,
-                ),
-            facts([
-              ['Last good record', String(r.lastSeq)],
-              ['Its hash', h('span', { class: 'mono' }, r.lastHash)],
-            ]),
-          );
-        })
-        .catch((error: unknown) => replace(verifyArea, alertBox('error', describeError(error))))
-        .finally(() => {
-          verifyButton.disabled = false;
+    verifyButton.addEventListener('click', () =>
+      runAction(verifyButton, verifyArea, async () => {
+        const bar = h('progress', { max: 1, value: 0, 'aria-label': 'Verification progress' });
+        const label = h('p', { class: 'hint' }, 'Reading the journal…');
+        replace(verifyArea, bar, label);
+        let result: VerifyResult | undefined;
+        await postLines('/ledger/verify', (line) => {
+          const progress = line['progress'] as { done: number; total: number } | undefined;
+          if (progress !== undefined) {
+            bar.value = progress.total === 0 ? 1 : progress.done / progress.total;
+            label.textContent = `Read ${(progress.done / 1048576).toFixed(1)} of ${(progress.total / 1048576).toFixed(1)} MiB…`;
+          }
+          if (line['result'] !== undefined) result = line['result'] as VerifyResult;
         });
-    });
+        if (result === undefined) throw new Error('verification ended without a result');
+        const r = result;
+        replace(
+          verifyArea,
+          r.ok
+            ? alertBox(
+                'ok',
+                `The ledger verifies: ${r.records} records, every checksum and the hash chain intact.`,
+              )
+            : alertBox(
+                'error',
+                `The ledger does NOT verify: after ${r.records} good records, ${r.firstBad ? `${r.firstBad.file} line ${r.firstBad.line} is bad (${r.firstBad.reason})` : 'a record is bad'}. Keep the data directory as it is and restore from a backup.`,
+              ),
+          facts([
+            ['Last good record', String(r.lastSeq)],
+            ['Its hash', h('span', { class: 'mono' }, r.lastHash)],
+          ]),
+        );
+      }),
+    );
 
     const checkpointButton = h(
       'button',
       { type: 'button', class: 'secondary' },
       'Write a checkpoint',
     );
-    checkpointButton.addEventListener('click', () => {
-      checkpointButton.disabled = true;
-      postJson<{ seq: number; hash: string; at: number }>('/ledger/checkpoint', {})
-        .then((c) => {
-          replace(
-            checkpointArea,
-            alertBox(
-              'ok',
-              `Checkpoint written at record ${c.seq}: the next start-up replays only what follows it.`,
-            ),
-            facts([['Hash', h('span', { class: 'mono' }, c.hash)]]),
-          );
-          void loadHead();
-        })
-        .catch((error: unknown) => replace(checkpointArea, alertBox('error', describeError(error))))
-        .finally(() => {
-          checkpointButton.disabled = false;
-        });
-    });
+    checkpointButton.addEventListener('click', () =>
+      runAction(checkpointButton, checkpointArea, async () => {
+        const c = await postJson<{ seq: number; hash: string; at: number }>(
+          '/ledger/checkpoint',
+          {},
+        );
+        replace(
+          checkpointArea,
+          alertBox(
+            'ok',
+            `Checkpoint written at record ${c.seq}: the next start-up replays only what follows it.`,
+          ),
+          facts([['Hash', h('span', { class: 'mono' }, c.hash)]]),
+        );
+        void loadHead();
+      }),
+    );
 
     replace(
       main,

@@ -2,6 +2,7 @@
 // seats, its activations and leases, and revocation.
 
 import { getJson, postJson } from '../api.ts';
+import { runAction } from '../action.ts';
 import { alertBox, codeText, facts, h, replace, table } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { dateTime, seatsText } from '../format.ts';
@@ -111,23 +112,21 @@ export const licensesPage: Page = {
     );
     addForm.addEventListener('submit', (event) => {
       event.preventDefault();
-      addButton.disabled = true;
-      postJson<{ outcome: string; license: License }>('/licenses', { key: key.value })
-        .then(({ outcome, license }) => {
-          const verb =
-            outcome === 'added'
-              ? 'Added'
-              : outcome === 'replaced'
-                ? 'Replaced with a newer key:'
-                : 'Already held, unchanged:';
-          replace(added, alertBox('ok', `${verb} ${license.product} (${license.licenseId}).`));
-          key.value = '';
-          void load();
-        })
-        .catch((error: unknown) => replace(added, alertBox('error', describeError(error))))
-        .finally(() => {
-          addButton.disabled = false;
-        });
+      runAction(addButton, added, async () => {
+        const { outcome, license } = await postJson<{ outcome: string; license: License }>(
+          '/licenses',
+          { key: key.value },
+        );
+        const verb =
+          outcome === 'added'
+            ? 'Added'
+            : outcome === 'replaced'
+              ? 'Replaced with a newer key:'
+              : 'Already held, unchanged:';
+        replace(added, alertBox('ok', `${verb} ${license.product} (${license.licenseId}).`));
+        key.value = '';
+        void load();
+      });
     });
 
     replace(

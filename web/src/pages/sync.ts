@@ -2,6 +2,7 @@
 // bundle from the USB stick; downloading the export (site bundle, usage report, manifest) for it.
 
 import { getFile, getJson, postBytes } from '../api.ts';
+import { runAction } from '../action.ts';
 import { alertBox, facts, h, replace, table } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { dateTime, relative } from '../format.ts';
@@ -105,54 +106,46 @@ export const syncPage: Page = {
         replace(uploadMessage, alertBox('error', 'Choose the bundle file first.'));
         return;
       }
-      uploadButton.disabled = true;
-      postBytes<Imported>('/sync/import', chosen, 'application/octet-stream')
-        .then(({ bundles }) => {
-          replace(
-            uploadMessage,
-            alertBox('ok', 'Bundle verified and imported.'),
-            table(
-              'Imported bundles',
-              ['Stream', 'Sequence', 'Scope', 'Outcome'],
-              bundles.map((b) => [b.stream, String(b.sequence), b.scope, b.outcome]),
-            ),
-          );
-          void loadStatus();
-        })
-        .catch((error: unknown) => replace(uploadMessage, alertBox('error', describeError(error))))
-        .finally(() => {
-          uploadButton.disabled = false;
-          file.value = '';
-        });
+      runAction(uploadButton, uploadMessage, async () => {
+        file.value = '';
+        const { bundles } = await postBytes<Imported>(
+          '/sync/import',
+          chosen,
+          'application/octet-stream',
+        );
+        replace(
+          uploadMessage,
+          alertBox('ok', 'Bundle verified and imported.'),
+          table(
+            'Imported bundles',
+            ['Stream', 'Sequence', 'Scope', 'Outcome'],
+            bundles.map((b) => [b.stream, String(b.sequence), b.scope, b.outcome]),
+          ),
+        );
+        void loadStatus();
+      });
     });
 
     const downloadButton = h('button', { type: 'button' }, 'Download USB export');
-    downloadButton.addEventListener('click', () => {
-      downloadButton.disabled = true;
-      getFile('/sync/export')
-        .then(({ blob, name }) => {
-          const url = URL.createObjectURL(blob);
-          const link = h('a', { href: url, download: name });
-          document.body.append(link);
-          link.click();
-          link.remove();
-          setTimeout(() => URL.revokeObjectURL(url), 10_000);
-          replace(
-            downloadMessage,
-            alertBox(
-              'ok',
-              `Saved ${name}. Unpack it onto the USB stick: the site bundle goes to the isolated machines, the usage report to the vendor.`,
-            ),
-          );
-          void loadStatus();
-        })
-        .catch((error: unknown) =>
-          replace(downloadMessage, alertBox('error', describeError(error))),
-        )
-        .finally(() => {
-          downloadButton.disabled = false;
-        });
-    });
+    downloadButton.addEventListener('click', () =>
+      runAction(downloadButton, downloadMessage, async () => {
+        const { blob, name } = await getFile('/sync/export');
+        const url = URL.createObjectURL(blob);
+        const link = h('a', { href: url, download: name });
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        replace(
+          downloadMessage,
+          alertBox(
+            'ok',
+            `Saved ${name}. Unpack it onto the USB stick: the site bundle goes to the isolated machines, the usage report to the vendor.`,
+          ),
+        );
+        void loadStatus();
+      }),
+    );
 
     replace(
       main,
