@@ -3,9 +3,11 @@
 // seat freed, an operator kept out of the admin pages, an activation revoked. Screenshots of the
 // main pages land in test/browser/screenshots/ for a reviewer.
 
+import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import type { Browser, Page } from 'playwright-core';
 import { scanImage } from '../../src/scan/scan-image.ts';
+import { run } from '../cli/helpers.ts';
 import * as d from '../scan/distort.ts';
 import {
   type ConsoleSite,
@@ -219,10 +221,22 @@ test.serial(
 
     await page.goto(`${site.url}/#/sync`);
     await page.getByText('No revocation bundle from the vendor has been imported yet.').waitFor();
+    // The vendor's bundle, as it arrives on the USB stick.
+    const bundle = join(site.work, 'vendor-1.alrb');
+    const published = await run(
+      ['vendor', 'publish-revocations', '--vendor', join(site.dir, 'vendor'), '--out', bundle],
+      { cwd: site.work },
+    );
+    t.is(published.exitCode, 0, published.stderr);
+    await page.getByLabel('Bundle file').setInputFiles(bundle);
+    await page.getByRole('button', { name: 'Import bundle' }).click();
+    await page.getByText('Bundle verified and imported.').waitFor();
+    await page.getByText(/sequence 1, issued/).waitFor();
+    t.is(site.running.appliance.revocationStatus().vendor?.sequence, 1);
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download USB export' }).click();
     t.regex((await download).suggestedFilename(), /^airlock-sync-apl_[0-9a-f]{8}-1\.tar$/);
-    await page.getByText('sequence 1').waitFor();
+    await page.getByText('sequence 1', { exact: true }).waitFor();
     await screenshot(page, 'sync');
 
     await page.goto(`${site.url}/#/ledger`);
@@ -252,14 +266,10 @@ test.serial(
 
 /** Form controls on the page without an accessible name (a label, or aria-label). */
 function unlabelled(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll('main input, main select, main textarea')]
-      .filter((c) => {
-        const control = c as HTMLInputElement;
-        return (control.labels?.length ?? 0) === 0 && !control.getAttribute('aria-label');
-      })
-      .map((c) => c.outerHTML.slice(0, 80)),
-  );
+  // Runs in the page (a string: these tests are compiled without the DOM's types).
+  return page.evaluate(`[...document.querySelectorAll('main input, main select, main textarea')]
+    .filter((c) => c.labels.length === 0 && !c.getAttribute('aria-label'))
+    .map((c) => c.outerHTML.slice(0, 80))`);
 }
 
 test.serial(
@@ -296,13 +306,13 @@ test.serial(
     t.true(
       await page
         .getByLabel('The challenge, as shown on the machine')
-        .evaluate((e) => e === document.activeElement),
+        .evaluate((e, active) => e === active, await page.evaluateHandle('document.activeElement')),
     );
 
     await page.setViewportSize({ width: 768, height: 1024 });
     await page.getByRole('tab', { name: 'Camera' }).click();
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - window.innerWidth,
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - window.innerWidth',
     );
     t.true(overflow <= 0, `the page is ${overflow} px wider than a tablet`);
     await screenshot(page, 'activate-tablet');
