@@ -2,6 +2,8 @@
 // on demand, and the most recent events, newest first.
 
 import { getJson, postJson, postLines } from '../api.ts';
+import { fromHex } from '../../../src/core/bytes.ts';
+import { formatActivationId, formatId } from '../../../src/core/ids.ts';
 import { runAction } from '../action.ts';
 import { alertBox, facts, h, replace, table } from '../dom.ts';
 import { describeError } from '../errors.ts';
@@ -31,12 +33,27 @@ interface VerifyResult {
 
 const EVENTS_PAGE = 50;
 
+/** Fields that are proofs or copies (hashes, commitments, whole keys): in the record, not the table. */
+const HIDDEN = new Set(['at', 'challenge', 'commitment', 'key', 'sha256', 'hash', 'secret']);
+
+/** One field as the rest of the console shows it: IDs with their prefixes. */
+function fieldText(name: string, value: string | number | boolean): string {
+  if (name === 'activationId' && typeof value === 'number') return formatActivationId(value);
+  const hex = typeof value === 'string' ? fromHex(value) : undefined;
+  if (name === 'licenseId' && hex?.length === 8) return formatId('license', hex);
+  if (name === 'fingerprint' && hex?.length === 8) return formatId('fingerprint', hex);
+  return String(value).slice(0, 40);
+}
+
 /** The few facts of an event worth a column: IDs and outcomes, not whole records. */
 function eventSummary(data: Record<string, unknown>): string {
   return Object.entries(data)
-    .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+    .filter(
+      (entry): entry is [string, string | number | boolean] =>
+        !HIDDEN.has(entry[0]) && ['string', 'number', 'boolean'].includes(typeof entry[1]),
+    )
     .slice(0, 5)
-    .map(([k, v]) => `${k}: ${String(v).slice(0, 40)}`)
+    .map(([name, value]) => `${name}: ${fieldText(name, value)}`)
     .join(', ');
 }
 
