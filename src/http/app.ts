@@ -17,6 +17,7 @@ import { licenseRoutes } from './routes/licenses.ts';
 import { offlineRoutes } from './routes/offline.ts';
 import { onlineRoutes } from './routes/online.ts';
 import { openapiRoutes } from './routes/openapi.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { syncRoutes } from './routes/sync.ts';
 
 export const API_PREFIX = '/api/v1';
@@ -83,6 +84,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
     ...licenseRoutes(appliance),
     ...activationRoutes(appliance),
     ...syncRoutes(appliance),
+    ...sessionRoutes(appliance),
     ...healthRoutes(appliance, clock, options.ledger),
     ...openapiRoutes(),
   ];
