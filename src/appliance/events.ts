@@ -119,3 +119,21 @@ export interface ApplianceEvent<T extends EventType = EventType> {
   readonly type: T;
   readonly data: ApplianceEvents[T];
 }
+
+/**
+ * Fields that stand in for a secret, left out wherever events are shown (the ledger's API): the
+ * keyed hash of an appliance-held key is what redeeming compares with, and stays in the appliance.
+ */
+export const SECRET_FIELDS: { readonly [T in EventType]?: readonly (keyof ApplianceEvents[T])[] } =
+  { 'license.added': ['held'] };
+
+/** An event's data as it may be shown: without its SECRET_FIELDS. */
+export function shownEventData(
+  type: string,
+  data: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const secret: readonly string[] = Object.hasOwn(SECRET_FIELDS, type)
+    ? (SECRET_FIELDS[type as EventType] ?? [])
+    : [];
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !secret.includes(key)));
+}

@@ -13,6 +13,7 @@ import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './
 import type { HttpContext, HttpMiddleware, HttpState, Route } from './route.ts';
 import { activationRoutes } from './routes/activations.ts';
 import { healthRoutes } from './routes/health.ts';
+import { type LedgerAdmin, ledgerRoutes } from './routes/ledger.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { offlineRoutes } from './routes/offline.ts';
 import { onlineRoutes } from './routes/online.ts';
@@ -36,8 +37,11 @@ export interface HttpAppOptions {
   readonly tokenReloadMs?: number;
   /** The operator console's files, served at / (undefined: not built, / says how to build it). */
   readonly console?: { readonly assets: ConsoleAssets | undefined };
-  /** The ledger's health, for readiness (a ledger that cannot write makes the appliance unready). */
-  readonly ledger?: { readonly available: boolean };
+  /**
+   * The file ledger: its health for readiness (a ledger that cannot write makes the appliance
+   * unready) and the admin's /ledger endpoints. Without it those answer LEDGER_IN_MEMORY.
+   */
+  readonly ledger?: LedgerAdmin;
 }
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -84,6 +88,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
     ...licenseRoutes(appliance),
     ...activationRoutes(appliance),
     ...syncRoutes(appliance),
+    ...ledgerRoutes(options.ledger, { log }),
     ...sessionRoutes(appliance),
     ...healthRoutes(appliance, clock, options.ledger),
     ...openapiRoutes(),

@@ -23,6 +23,10 @@ export const HTTP_ERROR_CODES = {
   RATE_LIMITED: 429,
   /** An uploaded photo holds no QR code that could be read. */
   QR_NOT_FOUND: 400,
+  /** A verification of the ledger is already running in this server (one at a time). */
+  VERIFY_RUNNING: 409,
+  /** The server was given no file ledger (a test or embedded setup): no journal to administer. */
+  LEDGER_IN_MEMORY: 501,
 } as const satisfies Record<string, number>;
 
 export type HttpErrorCode = keyof typeof HTTP_ERROR_CODES;

@@ -81,3 +81,16 @@ export function parseQuery<S extends Shape>(
   }
   return parseFields(single, shape, 'The query');
 }
+
+/** A whole-number query parameter from `min` to `max` (digits only: no sign, point or exponent). */
+export function parseWholeNumber(
+  text: string,
+  field: string,
+  range: { readonly min: number; readonly max: number },
+): number {
+  const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+  if (!(n >= range.min && n <= range.max)) {
+    throw invalid(`"${field}" must be a whole number from ${range.min} to ${range.max}.`, field);
+  }
+  return n;
+}

@@ -11,6 +11,7 @@ import type { ExecutionContext } from 'ava';
 import { type ApplianceLedger, createAppliance } from '../../src/appliance/appliance.ts';
 import { initApplianceDir, openApplianceDir } from '../../src/appliance/data-dir.ts';
 import { createMemoryLedger } from '../../src/appliance/memory-ledger.ts';
+import { openAppliance } from '../../src/appliance/service.ts';
 import { createToken, openTokenBook } from '../../src/appliance/tokens.ts';
 import {
   issueLicense,
@@ -30,6 +31,10 @@ export interface SetupOptions {
   readonly type?: LicenseType;
   readonly rateLimit?: HttpAppOptions['rateLimit'];
   readonly ledger?: ApplianceLedger;
+  /** Serve the appliance on the file ledger of its data directory, as `airlock serve` does. */
+  readonly fileLedger?: boolean;
+  /** The ledger the API's /ledger endpoints use (default: the file ledger, if any). */
+  readonly adminLedger?: HttpAppOptions['ledger'];
   readonly log?: HttpAppOptions['log'];
   readonly tokenReloadMs?: number;
   /** Change the appliance before it is served (e.g. to make a use case fail). */
@@ -51,12 +56,21 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
   const vendor = await openVendor(join(dir, 'vendor'));
   let now = NOW;
   const clock = () => now;
-  const base = createAppliance({
-    identity,
-    ledger: options.ledger ?? createMemoryLedger(),
-    clock,
-    verifier: nodeSuite,
-  });
+  const random = (n: number) => new Uint8Array(randomBytes(n));
+  const open = options.fileLedger
+    ? await openAppliance(dir, { clock, random, purpose: 'http test' })
+    : undefined;
+  // Registered before the server's teardown, so it runs after it (the last registered runs first).
+  if (open !== undefined) t.teardown(() => open.close());
+  const base =
+    open?.appliance ??
+    createAppliance({
+      identity,
+      ledger: options.ledger ?? createMemoryLedger(),
+      clock,
+      verifier: nodeSuite,
+    });
+  const adminLedger = options.adminLedger ?? open?.ledger;
   const appliance = options.wrap ? options.wrap(base) : base;
   const issue = (seats: number, type: LicenseType = 'subscription') =>
     licenseKeyText(
@@ -91,6 +105,7 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
     rateLimit: options.rateLimit ?? NO_LIMIT,
     log: options.log ?? (() => undefined),
     ...(options.tokenReloadMs === undefined ? {} : { tokenReloadMs: options.tokenReloadMs }),
+    ...(adminLedger === undefined ? {} : { ledger: adminLedger }),
   });
   const server = createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -107,7 +122,7 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
     trust: identity.trust,
     now: NOW,
     fingerprintFor: (p: string) => computeFingerprint(p, explicitComponents(id)),
-    random: (n: number) => new Uint8Array(randomBytes(n)),
+    random,
   });
 
   /** A JSON request; `body` is sent as given when it is a string, as JSON otherwise. */
@@ -147,6 +162,9 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
     app,
     identity,
     appliance,
+    /** The file ledger, with `fileLedger: true`. */
+    ledger: open?.ledger,
+    vendor,
     key,
     licenseId: added.license.licenseId,
     issue,
