@@ -478,13 +478,21 @@ export function createAppliance(deps: ApplianceDeps) {
       return { ...summary(license, clock()), activations };
     },
 
+    /** Activations matching every filter given; `from` and `to` bound activatedAt as [from, to). */
     activations(
-      filter: { licenseId?: string; status?: ActivationEntry['status'] } = {},
+      filter: {
+        licenseId?: string;
+        status?: ActivationEntry['status'];
+        from?: number;
+        to?: number;
+      } = {},
     ): ActivationSummary[] {
       const out: ActivationSummary[] = [];
       for (const a of ledger.state.activations.values()) {
         if (filter.licenseId !== undefined && a.licenseId !== filter.licenseId) continue;
         if (filter.status !== undefined && a.status !== filter.status) continue;
+        if (filter.from !== undefined && a.activatedAt < filter.from) continue;
+        if (filter.to !== undefined && a.activatedAt >= filter.to) continue;
         out.push(activationSummary(a));
       }
       return out;

@@ -72,7 +72,7 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
     });
   const adminLedger = options.adminLedger ?? open?.ledger;
   const appliance = options.wrap ? options.wrap(base) : base;
-  const issue = (seats: number, type: LicenseType = 'subscription') =>
+  const issue = (seats: number, type: LicenseType = 'subscription', product = 'cad') =>
     licenseKeyText(
       issueLicense(
         {
@@ -83,7 +83,7 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
           seats,
           leaseSeconds: 30 * DAY,
           graceSeconds: 0,
-          product: 'cad',
+          product,
           features: ['pro'],
         },
         vendor.signer,
