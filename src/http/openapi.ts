@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. Written by hand next to
 // the routes; test/http/openapi.test.ts checks that it lists exactly the routes the server has.
 
-import { IMAGE_LIMIT, JSON_LIMIT } from './body.ts';
+import { LEDGER_SCHEMAS, ledgerPaths } from './openapi-ledger.ts';
+import { ok, operation, query } from './openapi-operation.ts';
 import {
   jsonContent,
   LICENSE,
@@ -10,89 +11,15 @@ import {
   OFFLINE_REQUIRED,
   OFFLINE_RESPONSE,
   ref,
-  type Schema,
   SCHEMAS,
   str,
 } from './openapi-schemas.ts';
-import type { Access } from './route.ts';
-
-const ERRORS: Record<number, string> = {
-  400: 'Bad input: malformed JSON, an unknown field, a wrong type, a mistyped or malformed code.',
-  401: 'No API token, or an unknown, revoked or expired one (UNAUTHORIZED).',
-  403: 'The token’s role may not use this endpoint (FORBIDDEN), or the license refuses (REVOKED, LICENSE_EXPIRED, …).',
-  404: 'The license or activation is not held by this appliance.',
-  409: 'A conflict with the ledger: every seat in use (SEATS_EXHAUSTED), or another license with this ID.',
-  413: `The body is larger than the endpoint accepts (BODY_TOO_LARGE): ${JSON_LIMIT / 1024} KiB of JSON, ${IMAGE_LIMIT / 1048576} MiB of image.`,
-  415: 'The Content-Type is not one the endpoint reads (MEDIA_TYPE_UNSUPPORTED).',
-  429: 'Too many requests from this address (RATE_LIMITED); the Retry-After header gives seconds to wait. Also DEACTIVATION_LIMIT.',
-  503: 'The ledger is locked by another process or unavailable.',
-};
-
-function errorResponses(statuses: number[]) {
-  return Object.fromEntries(
-    statuses.map((status) => [
-      String(status),
-      {
-        description: ERRORS[status],
-        content: jsonContent(ref('Error')),
-        ...(status === 429
-          ? { headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } } }
-          : {}),
-      },
-    ]),
-  );
-}
-
-interface Operation {
-  readonly id: string;
-  readonly summary: string;
-  readonly tag: string;
-  readonly access: Access;
-  readonly limited?: boolean;
-  readonly body?: Readonly<Record<string, { schema: Schema }>>;
-  readonly parameters?: readonly Schema[];
-  readonly ok: Readonly<Record<string, unknown>>;
-  readonly errors?: number[];
-}
-
-function operation(o: Operation) {
-  const statuses = new Set(o.errors ?? []);
-  if (o.access !== 'public') [401, 403].forEach((s) => statuses.add(s));
-  if (o.limited) statuses.add(429);
-  if (o.body) [400, 413, 415].forEach((s) => statuses.add(s));
-  if (o.parameters) statuses.add(400);
-  return {
-    operationId: o.id,
-    summary: o.summary,
-    tags: [o.tag],
-    security: o.access === 'public' ? [] : [{ bearer: [] }],
-    'x-airlock-role': o.access,
-    ...(o.parameters ? { parameters: o.parameters } : {}),
-    ...(o.body ? { requestBody: { required: true, content: o.body } } : {}),
-    responses: {
-      ...o.ok,
-      ...errorResponses([...statuses].sort()),
-      '500': { description: 'An unexpected fault (INTERNAL); the server log has the details.' },
-    },
-  };
-}
-
-const ok = (schema: Schema, description = 'Done.', status = '200') => ({
-  [status]: { description, content: jsonContent(schema) },
-});
+import { MAX_SEARCH } from './routes/licenses.ts';
 
 const codeField = (what: string) =>
   str(`The ${what}: typed form (groups with dashes; confusable characters forgiven) or QR text.`, {
     maxLength: 4096,
   });
-
-const query = (name: string, description: string, schema: Schema) => ({
-  name,
-  in: 'query',
-  required: false,
-  description,
-  schema,
-});
 
 const ID_PARAMETER = (description: string) => ({
   name: 'id',
@@ -104,6 +31,8 @@ const ID_PARAMETER = (description: string) => ({
 const REASON = str(
   'lost-or-stolen, retired, key-compromise, superseded, non-payment, fraud, or your own words (at most 200 characters).',
 );
+
+const DAY = { type: 'string', format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' };
 
 const SVG_PARAMETER = query(
   'svg',
@@ -125,6 +54,10 @@ export const OPENAPI_DOCUMENT = {
     { name: 'online', description: 'Hybrid clients that reach the appliance.' },
     { name: 'admin', description: 'Licenses and the activation ledger.' },
     { name: 'sync', description: 'Revocation bundles and usage reports by USB stick.' },
+    {
+      name: 'ledger',
+      description: 'The activation ledger’s journal: its head, events, verification.',
+    },
     { name: 'meta', description: 'Probes and this document.' },
   ],
   paths: {
@@ -301,9 +234,16 @@ export const OPENAPI_DOCUMENT = {
     '/licenses': {
       get: operation({
         id: 'listLicenses',
-        summary: 'The licenses this appliance holds.',
+        summary: 'The licenses this appliance holds, or those a search finds.',
         tag: 'admin',
         access: 'operator',
+        parameters: [
+          query(
+            'q',
+            'Only licenses with this text in their ID, product, type or a feature (any case; blank: all).',
+            { type: 'string', maxLength: MAX_SEARCH },
+          ),
+        ],
         ok: ok(object({ licenses: { type: 'array', items: ref('License') } })),
       }),
       post: operation({
@@ -406,19 +346,28 @@ export const OPENAPI_DOCUMENT = {
     '/activations': {
       get: operation({
         id: 'listActivations',
-        summary: 'Activations, filtered and paged (by activation ID, ascending).',
+        summary:
+          'Activations, filtered and paged in the order they were granted (by activation ID).',
         tag: 'admin',
         access: 'operator',
         parameters: [
           query('licenseId', 'Only this license’s.', { type: 'string' }),
           query('status', 'Only those with this status.', ref('ActivationStatus')),
+          query('from', 'Only those granted on this UTC day or later (YYYY-MM-DD).', DAY),
+          query('to', 'Only those granted on this UTC day or before (YYYY-MM-DD).', DAY),
+          query('order', 'oldest first (the default) or newest first.', {
+            enum: ['oldest', 'newest'],
+            default: 'oldest',
+          }),
           query('limit', 'Page size.', {
             type: 'integer',
             minimum: 1,
             maximum: 1000,
             default: 100,
           }),
-          query('cursor', 'nextCursor of the page before.', { type: 'string' }),
+          query('cursor', 'nextCursor of the page before (with the same filters and order).', {
+            type: 'string',
+          }),
         ],
         ok: ok(
           object({
@@ -428,6 +377,7 @@ export const OPENAPI_DOCUMENT = {
         ),
       }),
     },
+    ...ledgerPaths,
     '/health': {
       get: operation({
         id: 'health',
@@ -479,6 +429,6 @@ export const OPENAPI_DOCUMENT = {
           'A token from `airlock token create --role operator|admin`. Operators may use offline/*, activate, validate, deactivate and the GET endpoints; admins everything.',
       },
     },
-    schemas: SCHEMAS,
+    schemas: { ...SCHEMAS, ...LEDGER_SCHEMAS },
   },
 } as const;
