@@ -8,6 +8,7 @@ export interface SessionInfo {
   readonly tokenId: string;
   readonly appliance: {
     readonly applianceId: string;
+    readonly mode: 'standalone' | 'delegated';
     readonly certificateExpiresAt: number | null;
   };
   readonly version: string;

@@ -1,7 +1,7 @@
 // Ledger: where the hash chain stands, a full verification with progress, a checkpoint (snapshot)
 // on demand, and the most recent events, newest first.
 
-import { getJson, postJson, postLines } from '../api.ts';
+import { ApiError, getJson, postJson, postLines } from '../api.ts';
 import { fromHex } from '../../../src/core/bytes.ts';
 import { formatActivationId, formatId } from '../../../src/core/ids.ts';
 import { runAction } from '../action.ts';
@@ -12,6 +12,9 @@ import type { Page } from './page.ts';
 
 interface LedgerHead {
   readonly head: { readonly seq: number; readonly hash: string };
+  /** Unix ms of the last durable record, or null for an empty ledger. */
+  readonly lastRecordAt: number | null;
+  readonly opened: { readonly snapshotSeq: number | null; readonly replayed: number };
   readonly available: boolean;
 }
 
@@ -82,7 +85,12 @@ export const ledgerPage: Page = {
               ),
           facts([
             ['Records', String(l.head.seq)],
+            ['Last record', l.lastRecordAt === null ? 'none yet' : dateTime(l.lastRecordAt / 1000)],
             ['Head hash', h('span', { class: 'mono' }, l.head.hash)],
+            [
+              'Last start-up',
+              `${l.opened.snapshotSeq === null ? 'no snapshot' : `snapshot at record ${l.opened.snapshotSeq}`}, ${l.opened.replayed} records replayed`,
+            ],
           ]),
         );
       } catch (error) {
@@ -137,6 +145,9 @@ export const ledgerPage: Page = {
             label.textContent = `Read ${(progress.done / 1048576).toFixed(1)} of ${(progress.total / 1048576).toFixed(1)} MiB…`;
           }
           if (line['result'] !== undefined) result = line['result'] as VerifyResult;
+          // A failure after the answer began comes as a line of its own.
+          const failed = line['error'] as { code: string; message: string } | undefined;
+          if (failed !== undefined) throw new ApiError(failed.code, failed.message, 200);
         });
         if (result === undefined) throw new Error('verification ended without a result');
         const r = result;

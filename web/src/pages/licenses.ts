@@ -54,7 +54,7 @@ export const licensesPage: Page = {
       id: 'license-search',
       type: 'search',
       maxlength: 100,
-      placeholder: 'ID, product…',
+      placeholder: 'ID, product, type, feature…',
     });
     const list = h('div', { 'aria-live': 'polite' });
     let searchTimer: number | undefined;
