@@ -38,16 +38,11 @@ async function responseFromQr(t: ExecutionContext, page: Page): Promise<string> 
   return codes[0]!.text;
 }
 
-async function activated(t: ExecutionContext, machine: Machine, response: string): Promise<void> {
-  await machine.apply(t, response);
-  const status = await machine.status(t);
-  t.like(status, { valid: true, code: 'VALID' });
-}
-
 test.serial('an operator activates a machine by holding its screen to the camera', async (t) => {
   const site = await consoleSite(t);
   const machine = new Machine(site, 'lathe-01');
-  const challenge = await machine.challenge(t);
+  // The machine's own command shows the challenge (here as text; on its screen, as a QR code).
+  const { challenge } = await machine.cli(t, ['client', 'challenge', '--license', site.key]);
   // The machine's screen as a webcam sees it: tilted, in a 1280×720 frame.
   const screen = d.noise(d.photo(await d.qrImage(challenge)), 4);
   const camera = await writeWork(site, 'camera.y4m', y4mVideo(screen));
@@ -61,14 +56,17 @@ test.serial('an operator activates a machine by holding its screen to the camera
   t.true(await page.getByText(site.licenseId).first().isVisible());
   await screenshot(page, 'activate-response');
 
-  await activated(t, machine, await responseFromQr(t, page));
+  // On the machine, the client CLI takes the response read from the console's QR code.
+  const applied = await machine.cli(t, ['client', 'apply', await responseFromQr(t, page)]);
+  t.regex(applied['activationId'], /^act_[0-9a-f]{8}$/);
+  t.like(await machine.cli(t, ['client', 'status']), { valid: true, code: 'VALID' });
   t.is(site.running.appliance.license(site.licenseId.slice(4)).seatsUsed, 1);
 });
 
 test.serial('a photo of the challenge, uploaded, is answered too', async (t) => {
   const site = await consoleSite(t);
   const machine = new Machine(site, 'mill-02');
-  const challenge = await machine.challenge(t);
+  const challenge = await machine.challenge();
   const photo = d.toJpeg(d.noise(d.photo(d.rotate(await d.qrImage(challenge), 8)), 6), 60);
   const file = await writeWork(site, 'photo.jpg', photo);
   const browser = await launchChromium(t);
@@ -78,7 +76,8 @@ test.serial('a photo of the challenge, uploaded, is answered too', async (t) => 
   await page.getByRole('tab', { name: 'Photo' }).click();
   await page.getByLabel('Photo of the code').setInputFiles(file);
   await page.getByRole('heading', { name: 'Response' }).waitFor();
-  await activated(t, machine, await responseFromQr(t, page));
+  await machine.apply(await responseFromQr(t, page));
+  t.true(await machine.valid());
 });
 
 test.serial(
@@ -86,7 +85,7 @@ test.serial(
   async (t) => {
     const site = await consoleSite(t);
     const machine = new Machine(site, 'press-03');
-    const challenge = await machine.challenge(t);
+    const challenge = await machine.challenge();
     const groups = challenge.split('-');
     const wrong = [...groups];
     const fourth = wrong[3]!;
@@ -110,18 +109,19 @@ test.serial(
     // The short typed response is enough for a machine that has its appliance's certificate.
     const typed = await page.locator('#response-text').innerText();
     t.regex(typed, /^R[0-9A-Z]{8}(-[0-9A-Z]{9}){14}$/);
-    await activated(t, machine, await responseFromQr(t, page));
+    await machine.apply(await responseFromQr(t, page));
+    t.true(await machine.valid());
   },
 );
 
 test.serial('a deactivation code typed in frees the seat', async (t) => {
   const site = await consoleSite(t);
   const machine = new Machine(site, 'saw-04');
-  const answer = await site.running.appliance.respond(await machine.challenge(t), {
+  const answer = await site.running.appliance.respond(await machine.challenge(), {
     channel: 'offline',
   });
-  await machine.apply(t, answer.qr);
-  const code = await machine.deactivate(t);
+  await machine.apply(answer.qr);
+  const code = await machine.deactivate();
   const browser = await launchChromium(t);
   const page = await newPage(browser);
 
@@ -163,7 +163,7 @@ test.serial(
 test.serial('an admin revokes an activation from the license page', async (t) => {
   const site = await consoleSite(t);
   const machine = new Machine(site, 'drill-05');
-  const answer = await site.running.appliance.respond(await machine.challenge(t), {
+  const answer = await site.running.appliance.respond(await machine.challenge(), {
     channel: 'offline',
   });
   const browser = await launchChromium(t);
@@ -198,7 +198,7 @@ test.serial(
   async (t) => {
     const site = await consoleSite(t);
     const machine = new Machine(site, 'lathe-06');
-    await site.running.appliance.respond(await machine.challenge(t), { channel: 'offline' });
+    await site.running.appliance.respond(await machine.challenge(), { channel: 'offline' });
     const browser = await launchChromium(t);
     const page = await newPage(browser);
     await signIn(page, site, site.adminToken);

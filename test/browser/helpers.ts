@@ -15,6 +15,8 @@ import { createToken } from '../../src/appliance/tokens.ts';
 import { issueLicense, licenseKeyText } from '../../src/core/formats/license-key.ts';
 import { type RunningAppliance, runAppliance } from '../../src/http/run.ts';
 import type { GreyImage } from '../../src/scan/grey-image.ts';
+import { createNodeClient, type NodeClient } from '../../src/sdk/node/client.ts';
+import { readTrustFile } from '../../src/vendor/trust-file.ts';
 import { openVendor } from '../../src/vendor/vendor-dir.ts';
 import { onlyJson, run } from '../cli/helpers.ts';
 
@@ -139,7 +141,10 @@ export async function consoleSite(t: ExecutionContext, seats = 5): Promise<Conso
   };
 }
 
-/** One isolated machine, as the client CLI runs on it (its own store and machine identity). */
+/**
+ * One isolated machine (its own store and machine identity): the SDK's Node client in this
+ * process, and the client CLI on the same store where a test wants the command a machine runs.
+ */
 export class Machine {
   readonly site: ConsoleSite;
   readonly name: string;
@@ -153,36 +158,46 @@ export class Machine {
     return join(this.site.work, 'machines', this.name);
   }
 
-  async cli(t: ExecutionContext, args: readonly string[]): Promise<Record<string, any>> {
-    await mkdir(join(this.site.work, 'machines'), { recursive: true });
-    const result = await run([...args, '--store', this.store, '--json'], {
-      cwd: this.site.work,
+  private get trustFile(): string {
+    return join(this.site.dir, DATA_FILES.trust);
+  }
+
+  private async client(): Promise<NodeClient> {
+    return createNodeClient({
+      storeDir: this.store,
+      trust: await readTrustFile(this.trustFile),
       env: { AIRLOCK_MACHINE_ID: this.name },
     });
+  }
+
+  async challenge(): Promise<string> {
+    return (await (await this.client()).challenge(this.site.key)).text;
+  }
+
+  async apply(response: string): Promise<void> {
+    await (await this.client()).apply(response);
+  }
+
+  /** Whether the machine's license is valid now, as the application would ask. */
+  async valid(): Promise<boolean> {
+    return (await (await this.client()).status()).valid;
+  }
+
+  async deactivate(): Promise<string> {
+    return (await (await this.client()).deactivate('retired')).code;
+  }
+
+  /** `airlock client …` on this machine's store, with --json; the one JSON object it printed. */
+  async cli(t: ExecutionContext, args: readonly string[]): Promise<Record<string, any>> {
+    const result = await run(
+      [...args, '--store', this.store, '--trust', this.trustFile, '--json'],
+      {
+        cwd: this.site.work,
+        env: { AIRLOCK_MACHINE_ID: this.name },
+      },
+    );
     if (result.exitCode !== 0) t.log(result.stdout, result.stderr);
     return onlyJson(t, result);
-  }
-
-  private get trust(): string[] {
-    return ['--trust', join(this.site.dir, DATA_FILES.trust)];
-  }
-
-  async challenge(t: ExecutionContext): Promise<string> {
-    return (await this.cli(t, ['client', 'challenge', '--license', this.site.key, ...this.trust]))[
-      'challenge'
-    ];
-  }
-
-  apply(t: ExecutionContext, response: string): Promise<Record<string, any>> {
-    return this.cli(t, ['client', 'apply', response, ...this.trust]);
-  }
-
-  status(t: ExecutionContext): Promise<Record<string, any>> {
-    return this.cli(t, ['client', 'status', ...this.trust]);
-  }
-
-  async deactivate(t: ExecutionContext): Promise<string> {
-    return (await this.cli(t, ['client', 'deactivate', '--reason', 'retired']))['code'];
   }
 }
 
