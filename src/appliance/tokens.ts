@@ -6,13 +6,14 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
 import { readFileBounded, writeFileAtomic } from '../node/atomic-file.ts';
+import { type Role, ROLES } from './roles.ts';
 
 export const TOKENS_FILE = 'tokens.json';
 export const TOKENS_FORMAT = 'airlock-tokens/v1';
 export const TOKEN_PREFIX = 'alt_';
-export const TOKEN_ROLES = ['admin', 'operator'] as const;
+export const TOKEN_ROLES = ROLES;
 
-export type TokenRole = (typeof TOKEN_ROLES)[number];
+export type TokenRole = Role;
 
 /** What the tokens file keeps of a token: never the token itself. */
 export interface StoredToken {
@@ -53,7 +54,8 @@ export async function createToken(
     readonly now: number;
   },
 ): Promise<{ token: string; info: TokenInfo }> {
-  if (!TOKEN_ROLES.includes(options.role)) throw new TypeError('role must be admin or operator');
+  if (!TOKEN_ROLES.includes(options.role))
+    throw new TypeError(`role must be one of ${TOKEN_ROLES.join(', ')}`);
   if (typeof options.label !== 'string') throw new TypeError('label must be a string');
   if (!Number.isSafeInteger(options.now)) throw new TypeError('now must be Unix seconds');
   const expiresAt = options.expiresAt ?? null;

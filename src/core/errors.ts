@@ -61,6 +61,11 @@ export const ERROR_CODES = {
   LICENSE_EXISTS: { http: 409, exit: 5 },
   LICENSE_SUPERSEDED: { http: 409, exit: 5 },
   VENDOR_KEY_REQUIRED: { http: 409, exit: 7 },
+  // The appliance's users (the console's sign-in)
+  USER_EXISTS: { http: 409, exit: 7 },
+  USER_UNKNOWN: { http: 404, exit: 7 },
+  PASSWORD_WEAK: { http: 400, exit: 2 },
+  LAST_ADMIN: { http: 409, exit: 7 },
   // The appliance's ledger
   LEDGER_LOCKED: { http: 503, exit: 8 },
   LEDGER_CORRUPT: { http: 500, exit: 8 },
