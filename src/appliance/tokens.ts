@@ -129,12 +129,16 @@ export interface TokenBook {
   readonly tokens: readonly StoredToken[];
   /** Re-reads the file if it changed since the last read; cheap when it did not. */
   reload(): Promise<void>;
+  /** createToken, listTokens and revokeToken on the book's directory (the HTTP API's). */
+  create(options: Parameters<typeof createToken>[1]): ReturnType<typeof createToken>;
+  list(): Promise<TokenInfo[]>;
+  revoke(id: string): ReturnType<typeof revokeToken>;
 }
 
 export async function openTokenBook(dir: string): Promise<TokenBook> {
   let tokens = await readTokens(dir);
   let seen = await versionOf(dir);
-  return {
+  const book: TokenBook = {
     get tokens() {
       return tokens;
     },
@@ -144,7 +148,19 @@ export async function openTokenBook(dir: string): Promise<TokenBook> {
       tokens = await readTokens(dir);
       seen = version;
     },
+    async create(options) {
+      const created = await createToken(dir, options);
+      await book.reload();
+      return created;
+    },
+    list: () => listTokens(dir),
+    async revoke(id) {
+      const revoked = await revokeToken(dir, id);
+      await book.reload();
+      return revoked;
+    },
   };
+  return book;
 }
 
 /** Identifies one state of the file without reading it; an atomic write replaces the inode. */

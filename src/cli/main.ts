@@ -17,6 +17,7 @@ import { revokeCommands } from './commands/revoke.ts';
 import { serveCommands } from './commands/serve.ts';
 import { syncCommands } from './commands/sync.ts';
 import { tokenCommands } from './commands/token.ts';
+import { userCommands } from './commands/user.ts';
 import { vendorCommands } from './commands/vendor.ts';
 import type { CliContext, Env } from './context.ts';
 import { commandHelp, groupHelp, overview } from './help.ts';
@@ -34,6 +35,7 @@ const GROUPS: readonly CommandGroup[] = [
   revokeCommands,
   syncCommands,
   tokenCommands,
+  userCommands,
   ledgerCommands,
   scanCommands,
   clientCommands,

@@ -44,11 +44,15 @@ export const ERROR_CODES = {
   STORE_FOREIGN: { http: 403, exit: 7 },
   TRUST_INVALID: { http: 400, exit: 7 },
   KEY_FILE_INVALID: { http: 500, exit: 7 },
+  KEY_FILE_EXPOSED: { http: 500, exit: 7 },
   PASSPHRASE_REQUIRED: { http: 500, exit: 7 },
   PASSPHRASE_WRONG: { http: 500, exit: 7 },
   FILE_NOT_FOUND: { http: 404, exit: 7 },
   FILE_EXISTS: { http: 409, exit: 7 },
   FILE_TOO_LARGE: { http: 413, exit: 7 },
+  // Serving the appliance: its configuration and its TLS certificate (docs/CONFIG.md)
+  CONFIG_INVALID: { http: 500, exit: 7 },
+  TLS_INVALID: { http: 500, exit: 7 },
   // USB sync folders
   SYNC_PATH_UNSAFE: { http: 400, exit: 7 },
   SYNC_MANIFEST_MISMATCH: { http: 409, exit: 7 },

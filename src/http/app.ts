@@ -6,12 +6,15 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { Appliance } from '../appliance/appliance.ts';
 import type { TokenBook } from '../appliance/tokens.ts';
+import type { UserBook } from '../appliance/users.ts';
 import { createGuards } from './auth.ts';
 import { type ConsoleAssets, consoleMiddleware } from './console.ts';
 import { HttpError, renderError } from './errors.ts';
+import { SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from './security-headers.ts';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.ts';
 import type { HttpContext, HttpMiddleware, HttpState, Route } from './route.ts';
 import { activationRoutes } from './routes/activations.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { type LedgerAdmin, ledgerRoutes } from './routes/ledger.ts';
 import { licenseRoutes } from './routes/licenses.ts';
@@ -20,12 +23,19 @@ import { onlineRoutes } from './routes/online.ts';
 import { openapiRoutes } from './routes/openapi.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { syncRoutes } from './routes/sync.ts';
+import { userRoutes } from './routes/users.ts';
+import { createSessionStore, DEFAULT_SESSION_LIMITS, type SessionLimits } from './sessions.ts';
+import { createSignInThrottle } from './sign-in-throttle.ts';
 
 export const API_PREFIX = '/api/v1';
 
 export interface HttpAppOptions {
   readonly appliance: Appliance;
   readonly tokens: TokenBook;
+  /** The console's users (DATA/users.json). */
+  readonly users: UserBook;
+  /** Console session time-outs (default DEFAULT_SESSION_LIMITS). */
+  readonly sessionLimits?: SessionLimits;
   /** Unix seconds: token expiry, validation, rate-limit refills. */
   readonly clock: () => number;
   readonly rateLimit?: RateLimitOptions;
@@ -44,15 +54,6 @@ export interface HttpAppOptions {
   readonly ledger?: LedgerAdmin;
 }
 
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'X-Content-Type-Options': 'nosniff',
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-  'Cross-Origin-Resource-Policy': 'same-origin',
-};
-
 const defaultLog = (message: string, error: unknown) => console.error(`airlock: ${message}`, error);
 
 export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
@@ -64,8 +65,12 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
   app.on('error', (error: unknown) => log('response failed', error));
 
   const limiter = createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, clock);
+  const sessionLimits = options.sessionLimits ?? DEFAULT_SESSION_LIMITS;
+  const sessions = createSessionStore(sessionLimits);
   const guard = createGuards({
     tokens: options.tokens,
+    users: options.users,
+    sessions,
     clock,
     log,
     ...(options.tokenReloadMs === undefined ? {} : { reloadIntervalMs: options.tokenReloadMs }),
@@ -89,7 +94,15 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
     ...activationRoutes(appliance),
     ...syncRoutes(appliance),
     ...ledgerRoutes(options.ledger, { log }),
-    ...sessionRoutes(appliance),
+    ...sessionRoutes(appliance, sessions, sessionLimits, clock),
+    ...authRoutes({
+      users: options.users,
+      sessions,
+      limits: sessionLimits,
+      throttle: createSignInThrottle(),
+      clock,
+    }),
+    ...userRoutes({ users: options.users, tokens: options.tokens, sessions, clock }),
     ...healthRoutes(appliance, clock, options.ledger),
     ...openapiRoutes(),
   ];
@@ -111,6 +124,8 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
 
   app.use(async (ctx, next) => {
     ctx.set(SECURITY_HEADERS);
+    // Over HTTPS, or behind a TLS proxy that says so (X-Forwarded-Proto, trusted with `proxy`).
+    if (ctx.secure) ctx.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
     try {
       await next();
       if (ctx.body === undefined && ctx.status === 404) throw notRouted(router, ctx.path);

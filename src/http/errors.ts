@@ -9,8 +9,16 @@ import { AirlockError, type ErrorCode, httpStatusOf } from '../core/errors.ts';
 export const HTTP_ERROR_CODES = {
   /** No bearer token, or one that is unknown, malformed or expired. */
   UNAUTHORIZED: 401,
-  /** A valid token whose role may not use this endpoint. */
+  /** A valid token or session whose role may not use this endpoint. */
   FORBIDDEN: 403,
+  /** A console change without the session's CSRF token. */
+  CSRF_INVALID: 403,
+  /** A wrong user name or password at sign-in (which of the two is not said). */
+  SIGN_IN_FAILED: 401,
+  /** The account is locked after repeated failed sign-ins. */
+  ACCOUNT_LOCKED: 403,
+  /** A signed-in user changing their password gave the wrong current one. */
+  PASSWORD_WRONG: 403,
   /** No such endpoint. */
   NOT_FOUND: 404,
   /** The endpoint exists, with other methods (listed in Allow). */

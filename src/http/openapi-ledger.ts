@@ -9,19 +9,26 @@ const HASH = str('64 hex digits (SHA-256).');
 const HEAD = object({ seq: { type: 'integer' }, hash: HASH });
 
 export const LEDGER_SCHEMAS = {
-  Session: object({
-    role: { enum: ['admin', 'operator'] },
-    tokenId: str('tok_ and 8 hex digits: the token’s ID, as `airlock token list` shows it.'),
-    appliance: object({
-      applianceId: str('apl_ and 8 hex digits.'),
-      mode: { enum: ['standalone', 'delegated'] },
-      certificateExpiresAt: {
-        ...nullable('integer'),
-        description: 'Unix seconds; null while a delegated appliance waits for its certificate.',
-      },
-    }),
-    version: str('The appliance software’s version.'),
-  }),
+  Session: object(
+    {
+      role: { enum: ['admin', 'operator', 'auditor'] },
+      tokenId: str('With an API token: tok_ and 8 hex digits, as `airlock token list` shows it.'),
+      user: str('In a console session: the user’s name.'),
+      csrfToken: str('In a console session: send it as X-CSRF-Token with every change.'),
+      idleSeconds: { type: 'integer', description: 'In a console session: idle time-out.' },
+      endsAt: { type: 'integer', description: 'In a console session: Unix seconds it ends.' },
+      appliance: object({
+        applianceId: str('apl_ and 8 hex digits.'),
+        mode: { enum: ['standalone', 'delegated'] },
+        certificateExpiresAt: {
+          ...nullable('integer'),
+          description: 'Unix seconds; null while a delegated appliance waits for its certificate.',
+        },
+      }),
+      version: str('The appliance software’s version.'),
+    },
+    ['role', 'appliance', 'version'],
+  ),
   LedgerStatus: object({
     head: HEAD,
     lastRecordAt: {
@@ -81,9 +88,10 @@ export const ledgerPaths = {
   '/session': {
     get: operation({
       id: 'session',
-      summary: 'Who the token is (role, ID) and which appliance answers: how a console signs in.',
+      summary:
+        'Who is calling (a token’s role and ID, or the signed-in user and the session’s CSRF token) and which appliance answers.',
       tag: 'meta',
-      access: 'operator',
+      access: 'read',
       ok: ok(ref('Session')),
     }),
   },
@@ -92,7 +100,7 @@ export const ledgerPaths = {
       id: 'ledgerStatus',
       summary: 'Where the hash chain stands, when it was last written, how the state was loaded.',
       tag: 'ledger',
-      access: 'admin',
+      access: 'audit',
       ok: ok(ref('LedgerStatus')),
       errors: [501],
     }),
@@ -102,7 +110,7 @@ export const ledgerPaths = {
       id: 'ledgerEvents',
       summary: 'The newest durable records, newest first, a page at a time going backwards.',
       tag: 'ledger',
-      access: 'admin',
+      access: 'audit',
       parameters: [
         query('limit', 'Page size.', {
           type: 'integer',
@@ -130,7 +138,7 @@ export const ledgerPaths = {
       summary:
         'Verify every durable record (checksums, sequence, hash chain), streaming progress as JSON lines (at most ~10 a second, the first and last always) and then the result. A journal that fails is a result (ok: false), not an error. One at a time (VERIFY_RUNNING). No body.',
       tag: 'ledger',
-      access: 'admin',
+      access: 'audit',
       ok: {
         '200': {
           description: 'Newline-delimited JSON, one VerifyLine per line.',

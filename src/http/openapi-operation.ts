@@ -7,8 +7,8 @@ import type { Access } from './route.ts';
 
 const ERRORS: Record<number, string> = {
   400: 'Bad input: malformed JSON, an unknown field, a wrong type, a mistyped or malformed code.',
-  401: 'No API token, or an unknown, revoked or expired one (UNAUTHORIZED).',
-  403: 'The token’s role may not use this endpoint (FORBIDDEN), or the license refuses (REVOKED, LICENSE_EXPIRED, …).',
+  401: 'No API token or console session, an unknown, revoked or expired token, or an ended session (UNAUTHORIZED).',
+  403: 'The caller’s role may not use this endpoint (FORBIDDEN), a console change without its CSRF token (CSRF_INVALID), or the license refuses (REVOKED, LICENSE_EXPIRED, …).',
   404: 'The license or activation is not held by this appliance.',
   409: 'A conflict with the ledger: every seat in use (SEATS_EXHAUSTED), another license with this ID, or a verification already running (VERIFY_RUNNING).',
   413: `The body is larger than the endpoint accepts (BODY_TOO_LARGE): ${JSON_LIMIT / 1024} KiB of JSON, ${IMAGE_LIMIT / 1048576} MiB of image.`,
@@ -55,7 +55,7 @@ export function operation(o: Operation) {
     operationId: o.id,
     summary: o.summary,
     tags: [o.tag],
-    security: o.access === 'public' ? [] : [{ bearer: [] }],
+    security: o.access === 'public' ? [] : [{ bearer: [] }, { session: [] }],
     'x-airlock-role': o.access,
     ...(o.parameters ? { parameters: o.parameters } : {}),
     ...(o.body ? { requestBody: { required: true, content: o.body } } : {}),

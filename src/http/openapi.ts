@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. Written by hand next to
 // the routes; test/http/openapi.test.ts checks that it lists exactly the routes the server has.
 
+import { ACCESS_SCHEMAS, accessPaths } from './openapi-access.ts';
 import { LEDGER_SCHEMAS, ledgerPaths } from './openapi-ledger.ts';
 import { ok, operation, query } from './openapi-operation.ts';
 import {
@@ -236,7 +237,7 @@ export const OPENAPI_DOCUMENT = {
         id: 'listLicenses',
         summary: 'The licenses this appliance holds, or those a search finds.',
         tag: 'admin',
-        access: 'operator',
+        access: 'read',
         parameters: [
           query(
             'q',
@@ -264,7 +265,7 @@ export const OPENAPI_DOCUMENT = {
         id: 'getLicense',
         summary: 'One license with its activations and seats.',
         tag: 'admin',
-        access: 'operator',
+        access: 'read',
         parameters: [
           {
             name: 'id',
@@ -339,7 +340,7 @@ export const OPENAPI_DOCUMENT = {
         id: 'syncStatus',
         summary: 'The revocation bundles held, their staleness, and the last export.',
         tag: 'sync',
-        access: 'operator',
+        access: 'read',
         ok: ok(ref('SyncStatus')),
       }),
     },
@@ -349,7 +350,7 @@ export const OPENAPI_DOCUMENT = {
         summary:
           'Activations, filtered and paged in the order they were granted (by activation ID).',
         tag: 'admin',
-        access: 'operator',
+        access: 'read',
         parameters: [
           query('licenseId', 'Only this license’s.', { type: 'string' }),
           query('status', 'Only those with this status.', ref('ActivationStatus')),
@@ -378,6 +379,7 @@ export const OPENAPI_DOCUMENT = {
       }),
     },
     ...ledgerPaths,
+    ...accessPaths,
     '/health': {
       get: operation({
         id: 'health',
@@ -426,9 +428,16 @@ export const OPENAPI_DOCUMENT = {
         type: 'http',
         scheme: 'bearer',
         description:
-          'A token from `airlock token create --role operator|admin`. Operators may use offline/*, activate, validate, deactivate and the GET endpoints; admins everything.',
+          'An API token from `airlock token create --role admin|operator|auditor` (or POST /tokens). `x-airlock-role` on each operation says who may call it: read (every role), operator (admins and operators), audit (admins and auditors), admin.',
+      },
+      session: {
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'airlock_session',
+        description:
+          'The console’s session, from POST /auth/sign-in. Every request that changes something also sends the session’s CSRF token as the X-CSRF-Token header.',
       },
     },
-    schemas: { ...SCHEMAS, ...LEDGER_SCHEMAS },
+    schemas: { ...SCHEMAS, ...LEDGER_SCHEMAS, ...ACCESS_SCHEMAS },
   },
 } as const;

@@ -5,6 +5,7 @@
 import type { LedgerNotice } from '../ledger/index.ts';
 import { openAppliance, type OpenAppliance } from '../appliance/service.ts';
 import { openTokenBook } from '../appliance/tokens.ts';
+import { openUserBook } from '../appliance/users.ts';
 import { createHttpApp } from './app.ts';
 import { loadConsoleAssets } from './console.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
@@ -56,6 +57,7 @@ export async function runAppliance(options: RunOptions): Promise<RunningApplianc
     const app = createHttpApp({
       appliance: open.appliance,
       tokens: await openTokenBook(options.dir),
+      users: await openUserBook(options.dir),
       console: { assets: await loadConsoleAssets() },
       clock: options.clock,
       ledger: open.ledger,

@@ -10,6 +10,7 @@ import test from 'ava';
 import { initApplianceDir } from '../../src/appliance/data-dir.ts';
 import { openAppliance } from '../../src/appliance/service.ts';
 import { createToken, openTokenBook } from '../../src/appliance/tokens.ts';
+import { openUserBook } from '../../src/appliance/users.ts';
 import { issueLicense, licenseKeyText } from '../../src/core/formats/license-key.ts';
 import { createHttpApp } from '../../src/http/app.ts';
 import { startServer } from '../../src/http/server.ts';
@@ -60,6 +61,7 @@ for (const fault of ['ENOSPC', 'EROFS'] as const) {
     const app = createHttpApp({
       appliance: open.appliance,
       tokens: await openTokenBook(dir),
+      users: await openUserBook(dir),
       clock: () => NOW,
       ledger: open.ledger,
       rateLimit: NO_LIMIT,

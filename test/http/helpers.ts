@@ -13,6 +13,7 @@ import { initApplianceDir, openApplianceDir } from '../../src/appliance/data-dir
 import { createMemoryLedger } from '../../src/appliance/memory-ledger.ts';
 import { openAppliance } from '../../src/appliance/service.ts';
 import { createToken, openTokenBook } from '../../src/appliance/tokens.ts';
+import { openUserBook } from '../../src/appliance/users.ts';
 import {
   issueLicense,
   type LicenseType,
@@ -101,6 +102,7 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
   const app = createHttpApp({
     appliance,
     tokens: await openTokenBook(dir),
+    users: await openUserBook(dir),
     clock,
     rateLimit: options.rateLimit ?? NO_LIMIT,
     log: options.log ?? (() => undefined),

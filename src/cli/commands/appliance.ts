@@ -8,6 +8,7 @@ import {
 } from '../../appliance/data-dir.ts';
 import { formatId } from '../../core/ids.ts';
 import type { Command, CommandGroup } from '../command.ts';
+import { createFirstAdmin } from './user.ts';
 import { readCodeArgument } from '../inputs.ts';
 import { outcome, rows, when } from '../output.ts';
 
@@ -18,7 +19,8 @@ const init: Command = {
   usage: '--data DIR [--vendor DIR | --trust FILE|DIR]',
   help: [
     'Creates the data directory: the appliance key (AIRLOCK_PASSPHRASE encrypts it), its ledger,',
-    'and a secret for server-held license keys.',
+    'a secret for server-held license keys, and the console\'s first user, "admin", whose',
+    'generated password is printed once.',
     '',
     'Standalone (default): the appliance holds the vendor root key itself and certifies its own',
     'key. With --vendor DIR it copies that vendor directory in; without it, it creates a demo',
@@ -55,8 +57,11 @@ const init: Command = {
             `Certified by vendor key ${made.vendorKeyId} (certificate ${made.certificateId}).`,
             `Clients trust ${dir}/trust.json. Next: airlock license add KEY --data ${dir}`,
           ];
-    return outcome({ ...made }, [
+    const admin = await createFirstAdmin(dir, ctx);
+    return outcome({ ...made, admin }, [
       `Created ${made.mode} appliance ${made.applianceId} in ${dir}.`,
+      `Console user "${admin.name}", password (shown once): ${admin.password}`,
+      `  (change it with \`airlock user passwd admin --data ${dir}\`; add users with \`airlock user add\`)`,
       ...next,
     ]);
   },

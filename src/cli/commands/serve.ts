@@ -13,6 +13,7 @@ import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from '../../http/rate-limit
 import { runAppliance } from '../../http/run.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
+import { createFirstAdmin } from './user.ts';
 import type { CliContext } from '../context.ts';
 import { outcome } from '../output.ts';
 
@@ -48,8 +49,10 @@ function parseRateLimit(text: string | undefined): RateLimitOptions | undefined 
 async function initDemo(dir: string, ctx: CliContext): Promise<string[]> {
   const made = await initApplianceDir(dir, { now: ctx.now(), passphrase: ctx.passphrase });
   const { token } = await createToken(dir, { role: 'admin', label: 'first admin', now: ctx.now() });
+  const admin = await createFirstAdmin(dir, ctx);
   return [
     `Created a standalone demo appliance ${made.applianceId} in ${dir}.`,
+    `Console user "${admin.name}", password (shown once, keep it): ${admin.password}`,
     `Admin API token (shown once, keep it): ${token}`,
     `Vendor directory for issuing license keys: ${join(dir, DATA_FILES.vendor)}`,
     `Clients trust: ${join(dir, DATA_FILES.trust)}`,

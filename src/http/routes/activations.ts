@@ -57,7 +57,7 @@ export function activationRoutes(appliance: Appliance): Route[] {
     {
       method: 'GET',
       path: '/activations',
-      access: 'operator',
+      access: 'read',
       handle(ctx) {
         const q = parseQuery(ctx.query, {
           licenseId: optional(64),

@@ -44,7 +44,7 @@ export function ledgerRoutes(
     {
       method: 'GET',
       path: '/ledger',
-      access: 'admin',
+      access: 'audit',
       async handle(ctx) {
         const l = fileLedger();
         const newest = await l.recent({ limit: 1 });
@@ -59,7 +59,7 @@ export function ledgerRoutes(
     {
       method: 'GET',
       path: '/ledger/events',
-      access: 'admin',
+      access: 'audit',
       async handle(ctx) {
         const l = fileLedger();
         const q = parseQuery(ctx.query, { limit: optional(8), before: optional(16) });
@@ -86,7 +86,7 @@ export function ledgerRoutes(
     {
       method: 'POST',
       path: '/ledger/verify',
-      access: 'admin',
+      access: 'audit',
       handle(ctx) {
         const l = fileLedger();
         if (verifying) {

@@ -31,7 +31,7 @@ export function licenseRoutes(appliance: Appliance): Route[] {
     {
       method: 'GET',
       path: '/licenses',
-      access: 'operator',
+      access: 'read',
       handle(ctx) {
         const q = parseQuery(ctx.query, { q: optional(MAX_SEARCH) });
         const text = q.q?.trim().toLowerCase() ?? '';
@@ -71,7 +71,7 @@ export function licenseRoutes(appliance: Appliance): Route[] {
     {
       method: 'GET',
       path: '/licenses/:id',
-      access: 'operator',
+      access: 'read',
       handle(ctx) {
         const license = appliance.license(toHex(parseId('license', ctx.params['id'])));
         ctx.body = { ...license, seatsFree: seatsFree(license) };

@@ -45,7 +45,7 @@ export function syncRoutes(appliance: Appliance): Route[] {
     {
       method: 'GET',
       path: '/sync/status',
-      access: 'operator',
+      access: 'read',
       handle(ctx) {
         const names = exportNames(appliance.identity.applianceId);
         ctx.body = { ...appliance.revocationStatus(), files: names };
