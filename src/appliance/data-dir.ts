@@ -19,8 +19,9 @@ import { formatId } from '../core/ids.ts';
 import { readFileBounded, writeFileAtomic } from '../node/atomic-file.ts';
 import { nodeSuite } from '../node/ed25519.ts';
 import { readKeyFile, writeKeyFile } from '../node/key-file.ts';
+import { assertPrivatePath, readPrivateFile } from '../node/private-file.ts';
 import { type TrustAnchors, verifyCertificateChain } from '../sdk/trust.ts';
-import { initVendor, openVendor, type Vendor } from '../vendor/vendor-dir.ts';
+import { initVendor, openVendor, type Vendor, VENDOR_FILES } from '../vendor/vendor-dir.ts';
 import { readTrustFile, writeTrustFile } from '../vendor/trust-file.ts';
 
 export const DATA_FILES = {
@@ -219,11 +220,15 @@ export async function openApplianceDir(
   const signer = nodeSuite.signer(seed);
   const trust = await readTrustFile(join(dir, DATA_FILES.trust));
   const secretText = new TextDecoder()
-    .decode(await readFileBounded(join(dir, DATA_FILES.secret), 1024, 'secret file'))
+    .decode(await readPrivateFile(join(dir, DATA_FILES.secret), 1024, 'secret file'))
     .trim();
   const secret = fromHex(secretText);
   if (secret === undefined || secret.length !== 32)
     throw new AirlockError('KEY_FILE_INVALID', `${join(dir, DATA_FILES.secret)} is damaged.`);
+  if (raw.mode === 'standalone') {
+    // Not opened to serve, but a private key all the same: refused at start-up when exposed.
+    await assertPrivatePath(join(dir, DATA_FILES.vendor, VENDOR_FILES.key), 'vendor root key');
+  }
   const certPath = join(dir, DATA_FILES.certificate);
   const certificate = (await exists(certPath))
     ? decodeCertificate(

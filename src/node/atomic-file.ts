@@ -2,6 +2,7 @@
 // reading, for every file Airlock keeps: key files, the client store, settings.
 
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
@@ -92,6 +93,11 @@ export async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
+export interface ReadFileBoundedOptions {
+  /** Checks the open file's status before anything is read (src/node/private-file.ts). */
+  readonly check?: (stats: Stats) => void;
+}
+
 /**
  * Reads a whole file, refusing one larger than `maxBytes` before reading it. `what` names the file
  * in messages ("key file", "activation store").
@@ -100,6 +106,7 @@ export async function readFileBounded(
   path: string,
   maxBytes: number,
   what: string,
+  options: ReadFileBoundedOptions = {},
 ): Promise<Uint8Array> {
   if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) {
     throw new TypeError('maxBytes must be a non-negative integer');
@@ -120,6 +127,7 @@ export async function readFileBounded(
         path,
       });
     }
+    options.check?.(stats);
     if (stats.size > maxBytes) {
       throw new AirlockError(
         'FORMAT_INVALID',

@@ -1,13 +1,16 @@
 // Private key files for the vendor root key and appliance keys: JSON holding the Ed25519 seed,
-// in the clear or sealed with a passphrase (scrypt + AES-256-GCM), written once with mode 0600.
+// in the clear or sealed with a passphrase (scrypt + AES-256-GCM), written once with mode 0600,
+// and read only when no other user can read the file or write its directory (docs/KEYS.md).
 
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
+import { dirname } from 'node:path';
 import { base64urlnopad } from '@scure/base';
 import { equalBytes, utf8 } from '../core/bytes.ts';
 import { AirlockError } from '../core/errors.ts';
 import { formatId, keyIdOf } from '../core/ids.ts';
-import { readFileBounded, writeFileAtomic } from './atomic-file.ts';
+import { writeFileAtomic } from './atomic-file.ts';
 import { nodeSuite } from './ed25519.ts';
+import { assertPrivateDirectory, readPrivateFile } from './private-file.ts';
 
 export const KEY_FILE_FORMAT = 'airlock-key/v1';
 const MAX_KEY_FILE_BYTES = 64 * 1024;
@@ -100,6 +103,7 @@ export async function writeKeyFile(
     };
     body = { ...header, encrypted };
   }
+  await assertPrivateDirectory(dirname(path), 'directory of the key file');
   try {
     await writeFileAtomic(path, JSON.stringify(body, null, 2) + '\n', {
       mode: 0o600,
@@ -125,7 +129,7 @@ export async function readKeyFile(
   const invalid = (problem: string): never => {
     throw new AirlockError('KEY_FILE_INVALID', `The key file ${path} ${problem}.`, { path });
   };
-  const bytes = await readFileBounded(path, MAX_KEY_FILE_BYTES, 'key file');
+  const bytes = await readPrivateFile(path, MAX_KEY_FILE_BYTES, 'key file');
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));

@@ -14,6 +14,8 @@ import { readKeyFile, writeKeyFile } from '../../src/node/key-file.ts';
 
 const scratch = () => mkdtemp(join(tmpdir(), 'airlock-key-'));
 const newSeed = () => new Uint8Array(randomBytes(32));
+/** A hand-made key file, private like the ones writeKeyFile makes (others are refused unread). */
+const writePrivate = (path: string, data: string) => writeFile(path, data, { mode: 0o600 });
 
 async function codeOf(promise: Promise<unknown>, t: import('ava').ExecutionContext) {
   const error = await t.throwsAsync(promise, { instanceOf: AirlockError });
@@ -74,7 +76,7 @@ test('a sealed seed moved under another key header is detected', async (t) => {
   await writeKeyFile(join(dir, 'b.key'), newSeed(), { label: 'b', passphrase: 'pw' });
   const a = await readJson(join(dir, 'a.key'));
   const b = await readJson(join(dir, 'b.key'));
-  await writeFile(join(dir, 'swapped.key'), JSON.stringify({ ...a, encrypted: b['encrypted'] }));
+  await writePrivate(join(dir, 'swapped.key'), JSON.stringify({ ...a, encrypted: b['encrypted'] }));
   t.is(
     await codeOf(readKeyFile(join(dir, 'swapped.key'), { passphrase: 'pw' }), t),
     'PASSPHRASE_WRONG',
@@ -88,7 +90,7 @@ test('a public key that the seed does not produce is KEY_FILE_INVALID', async (t
   const other = nobleSuite.signer(newSeed()).publicKey;
   const file = await readJson(path);
   // The public key alone changed: its key ID no longer matches.
-  await writeFile(
+  await writePrivate(
     join(dir, 'pk.key'),
     JSON.stringify({ ...file, publicKey: base64urlnopad.encode(other) }),
   );
@@ -103,7 +105,7 @@ test('a public key that the seed does not produce is KEY_FILE_INVALID', async (t
     publicKey: base64urlnopad.encode(other),
     keyId: formatId('key', keyIdOf(other)),
   };
-  await writeFile(join(dir, 'both.key'), JSON.stringify(consistent));
+  await writePrivate(join(dir, 'both.key'), JSON.stringify(consistent));
   const wrongSeed = await t.throwsAsync(readKeyFile(join(dir, 'both.key')), {
     instanceOf: AirlockError,
   });
@@ -116,7 +118,7 @@ test('a truncated key file is KEY_FILE_INVALID', async (t) => {
   const path = join(dir, 'root.key');
   await writeKeyFile(path, newSeed(), { label: 'root' });
   const text = await readFile(path, 'utf8');
-  await writeFile(join(dir, 'cut.key'), text.slice(0, text.length / 2));
+  await writePrivate(join(dir, 'cut.key'), text.slice(0, text.length / 2));
   const error = await t.throwsAsync(readKeyFile(join(dir, 'cut.key')), {
     instanceOf: AirlockError,
   });
@@ -151,7 +153,7 @@ test('malformed key files are refused with a sentence naming the problem', async
   ];
   for (const [name, content, message] of cases) {
     const file = join(dir, `${name.replaceAll(' ', '-')}.key`);
-    await writeFile(file, JSON.stringify(content));
+    await writePrivate(file, JSON.stringify(content));
     const error = await t.throwsAsync(readKeyFile(file), { instanceOf: AirlockError }, name);
     t.is(error?.code, 'KEY_FILE_INVALID', name);
     t.regex(error?.message ?? '', message, name);
@@ -172,7 +174,7 @@ test('altered encryption parameters are KEY_FILE_INVALID before any key derivati
   ];
   for (const [i, encrypted] of variants.entries()) {
     const file = join(dir, `v${i}.key`);
-    await writeFile(file, JSON.stringify({ ...good, encrypted }));
+    await writePrivate(file, JSON.stringify({ ...good, encrypted }));
     t.is(await codeOf(readKeyFile(file, { passphrase: 'pw' }), t), 'KEY_FILE_INVALID');
   }
 });
@@ -189,7 +191,7 @@ test('a key file is written with mode 0600 and never overwritten', async (t) => 
 test('a missing key file is FILE_NOT_FOUND and an oversized one is refused unread', async (t) => {
   const dir = await scratch();
   t.is(await codeOf(readKeyFile(join(dir, 'absent.key')), t), 'FILE_NOT_FOUND');
-  await writeFile(join(dir, 'huge.key'), ' '.repeat(65 * 1024));
+  await writePrivate(join(dir, 'huge.key'), ' '.repeat(65 * 1024));
   t.is(await codeOf(readKeyFile(join(dir, 'huge.key')), t), 'FORMAT_INVALID');
 });
 
