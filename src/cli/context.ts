@@ -11,7 +11,7 @@ export interface CliContext {
   /** Unix seconds: the system clock, or AIRLOCK_NOW. */
   readonly now: () => number;
   readonly random: RandomBytes;
-  /** AIRLOCK_PASSPHRASE, for the vendor's keys. */
+  /** AIRLOCK_PASSPHRASE or the text of AIRLOCK_PASSPHRASE_FILE, for sealed key files. */
   readonly passphrase: string | undefined;
   /** True when a person is watching: stdout is a terminal and --json was not given. */
   readonly interactive: boolean;

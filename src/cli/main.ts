@@ -22,6 +22,7 @@ import { vendorCommands } from './commands/vendor.ts';
 import type { CliContext, Env } from './context.ts';
 import { commandHelp, groupHelp, overview } from './help.ts';
 import { asAirlockError, exitCodeFor, type Outcome, renderError, renderOutcome } from './output.ts';
+import { passphraseFrom } from './passphrase.ts';
 import { parseNow } from './time.ts';
 
 const GROUPS: readonly CommandGroup[] = [
@@ -137,9 +138,8 @@ async function readBounded(
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-function contextOf(io: CliIo, json: boolean): CliContext {
+function contextOf(io: CliIo, json: boolean, passphrase: string | undefined): CliContext {
   const fixed = io.env['AIRLOCK_NOW'];
-  const passphrase = io.env['AIRLOCK_PASSPHRASE'];
   return {
     env: io.env,
     now: () => {
@@ -147,7 +147,7 @@ function contextOf(io: CliIo, json: boolean): CliContext {
       return fixed !== undefined && fixed !== '' ? parseNow(fixed, real) : real;
     },
     random: (n) => new Uint8Array(randomBytes(n)),
-    passphrase: passphrase === '' ? undefined : passphrase,
+    passphrase,
     interactive: !json && io.stdout.isTTY === true,
     readStdin: (maxBytes, what) => readBounded(io.stdin, maxBytes, what),
     say: (line) => io.stdout.write(`${line}\n`),
@@ -156,7 +156,7 @@ function contextOf(io: CliIo, json: boolean): CliContext {
   };
 }
 
-async function dispatch(argv: readonly string[], ctx: CliContext): Promise<Outcome> {
+async function dispatch(argv: readonly string[], io: CliIo, json: boolean): Promise<Outcome> {
   const [first, second] = argv;
   if (first === undefined || first === '--json' || isHelp(first)) {
     return help(first === 'help' ? argv.slice(1) : []);
@@ -176,13 +176,14 @@ async function dispatch(argv: readonly string[], ctx: CliContext): Promise<Outco
     ...(command.positionals ? { positionals: command.positionals } : {}),
   });
   if (args.help) return helpOutcome(commandHelp(command));
-  return command.run(args, ctx);
+  // The passphrase (perhaps a file to read and check) once the command is known to be run.
+  return command.run(args, contextOf(io, json, await passphraseFrom(io.env)));
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const json = wantsJson(argv);
   try {
-    const result = await dispatch(argv, contextOf(io, json));
+    const result = await dispatch(argv, io, json);
     io.stdout.write(renderOutcome(result, json));
     return result.exitCode ?? 0;
   } catch (thrown) {

@@ -166,7 +166,7 @@ export async function readKeyFile(
     if (passphrase === undefined || passphrase === '') {
       throw new AirlockError(
         'PASSPHRASE_REQUIRED',
-        `The key file ${path} is protected by a passphrase: set AIRLOCK_PASSPHRASE.`,
+        `The key file ${path} is protected by a passphrase: set AIRLOCK_PASSPHRASE or AIRLOCK_PASSPHRASE_FILE.`,
         { path },
       );
     }

@@ -1,9 +1,9 @@
 // Key custody from the command line (docs/KEYS.md): every command that opens a private key or
 // secret refuses, before it does anything, when other users could read the file or write the
-// directory it is in, and names the file and the fix.
+// directory it is in, and names the file and the fix; the passphrase may come from a file.
 
 import test from 'ava';
-import { chmod } from 'node:fs/promises';
+import { chmod, chown, stat, writeFile } from 'node:fs/promises';
 import { Workspace } from './helpers.ts';
 
 test('an appliance whose key, secret or data directory is open to others refuses to start', async (t) => {
@@ -52,4 +52,46 @@ test('a vendor whose root key is readable by its group signs nothing', async (t)
   t.regex(refused.error['message'], /mode 0640.*chmod 600/);
   await chmod(ws.path('vendor', 'root.key'), 0o600);
   await ws.ok(t, ['license', 'issue', '--vendor', ws.vendor, '--product', 'acme-cad']);
+});
+
+test('AIRLOCK_PASSPHRASE_FILE seals and unlocks keys; its trailing newline is not part of the passphrase', async (t) => {
+  const ws = await Workspace.create(t);
+  const file = ws.path('passphrase');
+  await writeFile(file, 'correct horse battery\n', { mode: 0o600 });
+  const fromFile = { AIRLOCK_PASSPHRASE_FILE: file };
+  const made = await ws.given(t, ['vendor', 'init', '--dir', ws.vendor], fromFile);
+  t.true(made['encrypted']);
+  const issue = ['license', 'issue', '--vendor', ws.vendor, '--product', 'acme-cad'];
+  await ws.ok(t, issue, fromFile);
+  await ws.ok(t, issue, { AIRLOCK_PASSPHRASE: 'correct horse battery' });
+  await ws.refused(t, issue, 'PASSPHRASE_REQUIRED');
+  await writeFile(file, 'another passphrase\n');
+  await ws.refused(t, issue, 'PASSPHRASE_WRONG', fromFile);
+});
+
+test('a passphrase file others can read, too large, empty, missing, or set with AIRLOCK_PASSPHRASE is refused before any command runs', async (t) => {
+  const ws = await Workspace.create(t);
+  const file = ws.path('passphrase');
+  const init = ['vendor', 'init', '--dir', ws.vendor];
+  const env = { AIRLOCK_PASSPHRASE_FILE: file };
+  await writeFile(file, 'pw\n', { mode: 0o640 });
+  const exposed = await ws.refused(t, init, 'KEY_FILE_EXPOSED', env);
+  t.is(exposed.error['details'].path, file);
+  t.true(exposed.error['message'].includes(`chmod 600 ${file}`));
+  await chmod(file, 0o600);
+  const both = await ws.refused(t, init, 'USAGE', { ...env, AIRLOCK_PASSPHRASE: 'pw' });
+  t.regex(both.error['message'], /AIRLOCK_PASSPHRASE and AIRLOCK_PASSPHRASE_FILE/);
+  await writeFile(file, 'x'.repeat(1025));
+  t.regex((await ws.refused(t, init, 'FORMAT_INVALID', env)).error['message'], /too large/);
+  await writeFile(file, '\n');
+  await ws.refused(t, init, 'PASSPHRASE_REQUIRED', env);
+  await ws.refused(t, init, 'FILE_NOT_FOUND', { AIRLOCK_PASSPHRASE_FILE: ws.path('absent') });
+  if (process.getuid?.() === 0) {
+    await writeFile(file, 'pw\n');
+    await chown(file, 65534, 65534);
+    const foreign = await ws.refused(t, init, 'KEY_FILE_EXPOSED', env);
+    t.regex(foreign.error['message'], /belongs to another user/);
+  }
+  // Nothing was created by any of the refused commands.
+  await t.throwsAsync(stat(ws.vendor), { code: 'ENOENT' });
 });
