@@ -49,7 +49,7 @@ test.serial('an operator activates a machine by holding its screen to the camera
   const browser = await launchChromium(t, camera);
   const page = await newPage(browser);
 
-  await signIn(page, site, site.operatorToken);
+  await signIn(page, site, 'operator');
   await page.getByRole('heading', { name: 'Response' }).waitFor();
   await t.notThrowsAsync(page.getByText('Activation granted').waitFor());
   t.true(await page.getByText('1 of 5 used, 4 free').isVisible());
@@ -72,7 +72,7 @@ test.serial('a photo of the challenge, uploaded, is answered too', async (t) => 
   const browser = await launchChromium(t);
   const page = await newPage(browser);
 
-  await signIn(page, site, site.operatorToken);
+  await signIn(page, site, 'operator');
   await page.getByRole('tab', { name: 'Photo' }).click();
   await page.getByLabel('Photo of the code').setInputFiles(file);
   await page.getByRole('heading', { name: 'Response' }).waitFor();
@@ -93,7 +93,7 @@ test.serial(
     const browser = await launchChromium(t);
     const page = await newPage(browser);
 
-    await signIn(page, site, site.operatorToken);
+    await signIn(page, site, 'operator');
     await page.getByRole('tab', { name: 'Type the code' }).click();
     const field = page.getByLabel('The challenge, as shown on the machine');
     // Typed as an operator would: lower case, spaces instead of dashes.
@@ -125,7 +125,7 @@ test.serial('a deactivation code typed in frees the seat', async (t) => {
   const browser = await launchChromium(t);
   const page = await newPage(browser);
 
-  await signIn(page, site, site.operatorToken);
+  await signIn(page, site, 'operator');
   await page.getByRole('link', { name: 'Deactivate' }).click();
   await page.getByRole('tab', { name: 'Type the code' }).click();
   await page.getByLabel('The deactivation code, as shown on the machine').fill(code);
@@ -143,7 +143,7 @@ test.serial(
     const browser = await launchChromium(t);
     const page = await newPage(browser);
 
-    await signIn(page, site, site.operatorToken);
+    await signIn(page, site, 'operator');
     const nav = page.getByRole('navigation', { name: 'Console sections' });
     t.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Activate', 'Deactivate']);
     for (const path of [
@@ -154,7 +154,7 @@ test.serial(
       `licenses/${site.licenseId}`,
     ]) {
       await page.goto(`${site.url}/#/${path}`);
-      await page.getByText('This page is for administrators').waitFor();
+      await page.getByText('This page is not open to the operator role').waitFor();
     }
     await screenshot(page, 'operator-denied');
   },
@@ -169,7 +169,7 @@ test.serial('an admin revokes an activation from the license page', async (t) =>
   const browser = await launchChromium(t);
   const page = await newPage(browser);
 
-  await signIn(page, site, site.adminToken);
+  await signIn(page, site, 'admin');
   const nav = page.getByRole('navigation', { name: 'Console sections' });
   t.deepEqual(await nav.getByRole('link').allInnerTexts(), [
     'Activate',
@@ -178,6 +178,7 @@ test.serial('an admin revokes an activation from the license page', async (t) =>
     'Activations',
     'Sync',
     'Ledger',
+    'Access',
   ]);
   await nav.getByRole('link', { name: 'Licenses' }).click();
   await page.getByRole('link', { name: site.licenseId }).click();
@@ -201,7 +202,7 @@ test.serial(
     await site.running.appliance.respond(await machine.challenge(), { channel: 'offline' });
     const browser = await launchChromium(t);
     const page = await newPage(browser);
-    await signIn(page, site, site.adminToken);
+    await signIn(page, site, 'admin');
 
     await page.goto(`${site.url}/#/licenses`);
     await page.getByRole('link', { name: site.licenseId }).waitFor();
@@ -250,17 +251,98 @@ test.serial(
 );
 
 test.serial(
-  'an unknown token is refused with the API’s sentence, not a status number',
+  'a wrong password is refused with the API’s sentence, not a status number; sign-out ends the session',
   async (t) => {
     const site: ConsoleSite = await consoleSite(t);
     const browser = await launchChromium(t);
     const page = await newPage(browser);
     await page.goto(site.url);
-    await page.getByLabel('API token').fill('alt_' + 'x'.repeat(43));
+    await page.getByLabel('User name').fill('operator');
+    await page.getByLabel('Password').fill('not the password');
     await screenshot(page, 'sign-in');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('That token is unknown, revoked or expired.').waitFor();
+    await page.getByText('The user name or the password is wrong.').waitFor();
     t.is(await page.getByText('401').count(), 0);
+
+    await page.getByLabel('Password').fill(site.passwords.operator);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('User name').waitFor();
+    // The cookie no longer opens anything, even after a reload.
+    await page.reload();
+    await page.getByLabel('User name').waitFor();
+    const session = await page.evaluate<number>("fetch('/api/v1/session').then((r) => r.status)");
+    t.is(session, 401);
+  },
+);
+
+test.serial(
+  'an auditor reads licenses, activations, sync and the ledger, and changes nothing',
+  async (t) => {
+    const site = await consoleSite(t);
+    const machine = new Machine(site, 'audit-07');
+    await site.running.appliance.respond(await machine.challenge(), { channel: 'offline' });
+    const browser = await launchChromium(t);
+    const page = await newPage(browser);
+    await signIn(page, site, 'auditor');
+    const nav = page.getByRole('navigation', { name: 'Console sections' });
+    t.deepEqual(await nav.getByRole('link').allInnerTexts(), [
+      'Licenses',
+      'Activations',
+      'Sync',
+      'Ledger',
+    ]);
+    await page.goto(`${site.url}/#/licenses/${site.licenseId}`);
+    await page.getByRole('heading', { name: 'Activations and leases' }).waitFor();
+    t.is(await page.getByRole('button', { name: /Revoke/ }).count(), 0);
+    await page.goto(`${site.url}/#/licenses`);
+    await page.getByRole('link', { name: site.licenseId }).waitFor();
+    t.is(await page.getByRole('button', { name: 'Add license' }).count(), 0);
+    await page.goto(`${site.url}/#/ledger`);
+    await page.getByRole('button', { name: 'Verify the ledger' }).click();
+    await page.getByText(/The ledger verifies/).waitFor();
+    t.is(await page.getByRole('button', { name: 'Write a checkpoint' }).count(), 0);
+    await page.goto(`${site.url}/#/activate`);
+    await page.getByText('This page is not open to the auditor role').waitFor();
+  },
+);
+
+test.serial(
+  'an admin adds a user, clears a lock-out and creates a token on the Access page',
+  async (t) => {
+    const site = await consoleSite(t);
+    const browser = await launchChromium(t);
+    const page = await newPage(browser);
+    // The operator is locked out after five wrong passwords.
+    for (let i = 0; i < 5; i++) {
+      await fetch(`${site.url}/api/v1/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'operator', password: `wrong ${i}` }),
+      });
+    }
+    await signIn(page, site, 'admin');
+    await page.getByRole('link', { name: 'Access' }).click();
+    await page.getByText(/locked until/).waitFor();
+    await page.getByRole('button', { name: 'Unlock operator' }).click();
+    await page.getByRole('button', { name: 'Unlock operator' }).waitFor({ state: 'detached' });
+
+    await page.getByLabel('Name', { exact: true }).fill('desk-2');
+    await page.getByLabel('Role', { exact: true }).first().selectOption('operator');
+    await page.getByLabel('Password (12+ characters)').fill('desk two pass phrase');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByText('Added desk-2.').waitFor();
+
+    await page.getByLabel('Label').fill('ci pipeline');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    await page.getByText(/Copy it now: it is shown only once/).waitFor();
+    const token = await page.locator('.code-text').last().innerText();
+    t.regex(token, /^alt_[A-Za-z0-9_-]{43}$/);
+    await screenshot(page, 'access');
+    const answer = await fetch(`${site.url}/api/v1/session`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    t.like(await answer.json(), { role: 'operator' });
   },
 );
 
@@ -278,7 +360,7 @@ test.serial(
     const site = await consoleSite(t);
     const browser = await launchChromium(t);
     const page = await newPage(browser);
-    await signIn(page, site, site.adminToken);
+    await signIn(page, site, 'admin');
     for (const path of [
       'activate',
       'deactivate',

@@ -11,7 +11,8 @@ import type { ExecutionContext } from 'ava';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { DATA_FILES, initApplianceDir } from '../../src/appliance/data-dir.ts';
 import { openAppliance } from '../../src/appliance/service.ts';
-import { createToken } from '../../src/appliance/tokens.ts';
+import { type Role, ROLES } from '../../src/appliance/roles.ts';
+import { openUserBook } from '../../src/appliance/users.ts';
 import { issueLicense, licenseKeyText } from '../../src/core/formats/license-key.ts';
 import { type RunningAppliance, runAppliance } from '../../src/http/run.ts';
 import type { GreyImage } from '../../src/scan/grey-image.ts';
@@ -85,8 +86,8 @@ export interface ConsoleSite {
   readonly url: string;
   readonly key: string;
   readonly licenseId: string;
-  readonly adminToken: string;
-  readonly operatorToken: string;
+  /** The password of each console user; the users are named after their roles. */
+  readonly passwords: Readonly<Record<Role, string>>;
   readonly running: RunningAppliance;
   /** A scratch directory for machines' stores, y4m files, photos. */
   readonly work: string;
@@ -118,8 +119,15 @@ export async function consoleSite(t: ExecutionContext, seats = 5): Promise<Conso
   const open = await openAppliance(dir, { clock: now, random, purpose: 'test set-up' });
   const { license } = await open.appliance.addLicense(key);
   await open.close();
-  const admin = await createToken(dir, { role: 'admin', label: 'console admin', now: now() });
-  const operator = await createToken(dir, { role: 'operator', label: 'desk', now: now() });
+  const users = await openUserBook(dir);
+  const passwords = {
+    admin: 'first pass phrase 1',
+    operator: 'second pass phrase 2',
+    auditor: 'third pass phrase 3',
+  };
+  for (const role of ROLES) {
+    await users.add({ name: role, role, password: passwords[role], now: now() });
+  }
   const running = await runAppliance({
     dir,
     host: '127.0.0.1',
@@ -134,8 +142,7 @@ export async function consoleSite(t: ExecutionContext, seats = 5): Promise<Conso
     url: running.url,
     key,
     licenseId: license.licenseId,
-    adminToken: admin.token,
-    operatorToken: operator.token,
+    passwords,
     running,
     work,
   };
@@ -201,10 +208,11 @@ export class Machine {
   }
 }
 
-/** Opens the console and signs in with the token; resolves once the first page is drawn. */
-export async function signIn(page: Page, site: ConsoleSite, token: string): Promise<void> {
+/** Opens the console and signs in as the user of that role; resolves once the first page is drawn. */
+export async function signIn(page: Page, site: ConsoleSite, role: Role): Promise<void> {
   await page.goto(`${site.url}/#/activate`);
-  await page.getByLabel('API token').fill(token);
+  await page.getByLabel('User name').fill(role);
+  await page.getByLabel('Password').fill(site.passwords[role]);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }

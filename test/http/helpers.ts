@@ -13,6 +13,7 @@ import { initApplianceDir, openApplianceDir } from '../../src/appliance/data-dir
 import { createMemoryLedger } from '../../src/appliance/memory-ledger.ts';
 import { openAppliance } from '../../src/appliance/service.ts';
 import { createToken, openTokenBook } from '../../src/appliance/tokens.ts';
+import { type Role, ROLES } from '../../src/appliance/roles.ts';
 import { openUserBook } from '../../src/appliance/users.ts';
 import {
   issueLicense,
@@ -38,6 +39,9 @@ export interface SetupOptions {
   readonly adminLedger?: HttpAppOptions['ledger'];
   readonly log?: HttpAppOptions['log'];
   readonly tokenReloadMs?: number;
+  /** Console users named after their roles (passwords in USER_PASSWORDS); scrypt makes them slow. */
+  readonly users?: boolean;
+  readonly sessionLimits?: HttpAppOptions['sessionLimits'];
   /** Change the appliance before it is served (e.g. to make a use case fail). */
   readonly wrap?: (
     appliance: ReturnType<typeof createAppliance>,
@@ -45,6 +49,12 @@ export interface SetupOptions {
 }
 
 export type Setup = Awaited<ReturnType<typeof setup>>;
+
+export const USER_PASSWORDS: Readonly<Record<Role, string>> = {
+  admin: 'first pass phrase 1',
+  operator: 'second pass phrase 2',
+  auditor: 'third pass phrase 3',
+};
 
 /** A generous limit, so tests other than the rate-limit ones never meet it. */
 export const NO_LIMIT = { perMinute: 1e6, burst: 1e6 } as const;
@@ -95,6 +105,13 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
 
   const admin = (await createToken(dir, { role: 'admin', label: 'test admin', now: NOW })).token;
   const operator = (await createToken(dir, { role: 'operator', label: 'desk', now: NOW })).token;
+  const auditor = (await createToken(dir, { role: 'auditor', label: 'books', now: NOW })).token;
+  const userBook = await openUserBook(dir);
+  if (options.users === true) {
+    for (const role of ROLES) {
+      await userBook.add({ name: role, role, password: USER_PASSWORDS[role], now: NOW });
+    }
+  }
   const expired = (
     await createToken(dir, { role: 'admin', label: 'old', now: NOW - 100, expiresAt: NOW - 1 })
   ).token;
@@ -102,7 +119,8 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
   const app = createHttpApp({
     appliance,
     tokens: await openTokenBook(dir),
-    users: await openUserBook(dir),
+    users: userBook,
+    ...(options.sessionLimits === undefined ? {} : { sessionLimits: options.sessionLimits }),
     clock,
     rateLimit: options.rateLimit ?? NO_LIMIT,
     log: options.log ?? (() => undefined),
@@ -171,7 +189,8 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
     licenseId: added.license.licenseId,
     issue,
     machine,
-    tokens: { admin, operator, expired },
+    tokens: { admin, operator, auditor, expired },
+    users: userBook,
     call,
     setNow(seconds: number) {
       now = seconds;

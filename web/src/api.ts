@@ -1,5 +1,6 @@
-// The appliance's HTTP API as the console calls it: the signed-in token on every request, JSON in
-// and out, and every refusal turned into an ApiError carrying the API's own sentence and code.
+// The appliance's HTTP API as the console calls it: the session cookie on every request (and its
+// CSRF token on every change), JSON in and out, and every refusal turned into an ApiError carrying
+// the API's own sentence and code.
 
 import { session } from './session.ts';
 
@@ -15,9 +16,10 @@ export class ApiError extends Error {
   }
 }
 
-function headers(extra: Record<string, string> = {}): Record<string, string> {
-  const token = session.token();
-  return { ...(token === null ? {} : { Authorization: `Bearer ${token}` }), ...extra };
+/** A change carries the session's CSRF token; reads need nothing but the cookie. */
+function headers(extra: Record<string, string> = {}, change = false): Record<string, string> {
+  const csrf = session.csrf();
+  return { ...(change && csrf !== null ? { 'X-CSRF-Token': csrf } : {}), ...extra };
 }
 
 async function send(path: string, init: RequestInit): Promise<Response> {
@@ -52,7 +54,7 @@ export async function getJson<T>(path: string): Promise<T> {
 export async function postJson<T>(path: string, body: unknown): Promise<T> {
   const response = await send(path, {
     method: 'POST',
-    headers: headers({ 'Content-Type': 'application/json' }),
+    headers: headers({ 'Content-Type': 'application/json' }, true),
     body: JSON.stringify(body),
   });
   return (await response.json()) as T;
@@ -62,7 +64,7 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
 export async function postBytes<T>(path: string, body: Blob, type: string): Promise<T> {
   const response = await send(path, {
     method: 'POST',
-    headers: headers({ 'Content-Type': type }),
+    headers: headers({ 'Content-Type': type }, true),
     body,
   });
   return (await response.json()) as T;
@@ -81,7 +83,7 @@ export async function postLines(
   path: string,
   onLine: (line: Record<string, unknown>) => void,
 ): Promise<void> {
-  const response = await send(path, { method: 'POST', headers: headers() });
+  const response = await send(path, { method: 'POST', headers: headers({}, true) });
   if (response.body === null) return;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let pending = '';

@@ -1,8 +1,9 @@
 // The console's entry point: sign-in, the navigation for the signed-in role, and a hash router
 // (#/activate, #/licenses/lic_…) that draws one page at a time into <main>.
 
-import { getJson } from './api.ts';
+import { getJson, postJson } from './api.ts';
 import { alertBox, h, replace } from './dom.ts';
+import { accessPage, accountPage } from './pages/access.ts';
 import { activatePage } from './pages/activate.ts';
 import { activationsPage } from './pages/activations.ts';
 import { deactivatePage } from './pages/deactivate.ts';
@@ -28,6 +29,8 @@ const ROUTES: readonly RouteEntry[] = [
   { pattern: /^\/activations$/, page: activationsPage, nav: '/activations' },
   { pattern: /^\/sync$/, page: syncPage, nav: '/sync' },
   { pattern: /^\/ledger$/, page: ledgerPage, nav: '/ledger' },
+  { pattern: /^\/access$/, page: accessPage, nav: '/access' },
+  { pattern: /^\/account$/, page: accountPage, nav: '' },
 ];
 
 const NAV: readonly [string, string, Page][] = [
@@ -37,7 +40,15 @@ const NAV: readonly [string, string, Page][] = [
   ['/activations', 'Activations', activationsPage],
   ['/sync', 'Sync', syncPage],
   ['/ledger', 'Ledger', ledgerPage],
+  ['/access', 'Access', accessPage],
 ];
+
+/** What each role finds in the console, said when a page is closed to it. */
+const ROLE_PAGES: Readonly<Record<SessionInfo['role'], string>> = {
+  admin: '',
+  operator: 'Operators activate and deactivate machines; ask an admin for anything else.',
+  auditor: 'Auditors read licenses, activations, sync status and the ledger; they change nothing.',
+};
 
 const main = document.getElementById('main')!;
 const nav = document.getElementById('nav')!;
@@ -78,9 +89,14 @@ function drawChrome(info: SessionInfo | null, current: string): void {
 }
 
 function signOut(): void {
-  session.end();
-  location.hash = '#/activate';
-  route(undefined);
+  // The appliance ends the session and clears its cookie; the page forgets it either way.
+  postJson('/auth/sign-out', {})
+    .catch(() => undefined)
+    .finally(() => {
+      session.end();
+      location.hash = '#/activate';
+      route(undefined);
+    });
 }
 
 function route(notice?: string): void {
@@ -106,7 +122,7 @@ function route(notice?: string): void {
       h('h1', {}, entry.page.title),
       alertBox(
         'error',
-        'This page is for administrators. You are signed in with an operator token, which activates and deactivates machines; ask an admin for anything else.',
+        `This page is not open to the ${info.role} role you are signed in with. ${ROLE_PAGES[info.role]}`,
       ),
     );
     return;
@@ -119,12 +135,8 @@ function route(notice?: string): void {
 session.onExpired((message) => route(`${message} Sign in again.`));
 window.addEventListener('hashchange', () => route());
 
-// A reload keeps the tab's token: check it again before showing anything.
-const kept = session.token();
-if (kept === null) route();
-else {
-  getJson<SessionInfo>('/session')
-    .then((info) => session.start(kept, info))
-    .catch(() => session.end())
-    .finally(() => route());
-}
+// A reload keeps the session (its cookie): ask the appliance whether it is still live.
+getJson<SessionInfo>('/session')
+  .then((info) => session.start(info))
+  .catch(() => session.end())
+  .finally(() => route());

@@ -1,11 +1,15 @@
-// Who is signed in: an API token kept in this browser tab's session storage (gone when the tab is
-// closed), and the role and appliance the API reported for it at sign-in.
+// Who is signed in: the session the appliance keeps (its cookie is HttpOnly: this page never sees
+// it), and what /session said about it: the user, the role, the CSRF token every change carries.
 
-export type Role = 'admin' | 'operator';
+export type Role = 'admin' | 'operator' | 'auditor';
 
 export interface SessionInfo {
+  readonly user: string;
   readonly role: Role;
-  readonly tokenId: string;
+  readonly csrfToken: string;
+  /** Unix seconds: the session ends then, however it is used. */
+  readonly endsAt: number;
+  readonly idleSeconds: number;
   readonly appliance: {
     readonly applianceId: string;
     readonly mode: 'standalone' | 'delegated';
@@ -14,39 +18,41 @@ export interface SessionInfo {
   readonly version: string;
 }
 
-const TOKEN_KEY = 'airlock.token';
+/** What each role may open, as the API decides it (src/http/route.ts). */
+export type Access = 'read' | 'operator' | 'audit' | 'admin';
+const ACCESS: Readonly<Record<Access, readonly Role[]>> = {
+  read: ['admin', 'operator', 'auditor'],
+  operator: ['admin', 'operator'],
+  audit: ['admin', 'auditor'],
+  admin: ['admin'],
+};
+
 let current: SessionInfo | null = null;
 let onExpired: (message: string) => void = () => undefined;
 
 export const session = {
-  token(): string | null {
-    return sessionStorage.getItem(TOKEN_KEY);
-  },
   info(): SessionInfo | null {
     return current;
   },
-  start(token: string, info: SessionInfo): void {
-    sessionStorage.setItem(TOKEN_KEY, token);
+  csrf(): string | null {
+    return current?.csrfToken ?? null;
+  },
+  start(info: SessionInfo): void {
     current = info;
   },
-  /** Keeps the token for a check against the API (on reload) without trusting it yet. */
-  remember(token: string): void {
-    sessionStorage.setItem(TOKEN_KEY, token);
-  },
   end(): void {
-    sessionStorage.removeItem(TOKEN_KEY);
     current = null;
   },
-  /** The API said 401: the token was revoked or expired while the page was open. */
+  /** The API said 401: the session ended (idle, signed out elsewhere, account changed). */
   expired(message: string): void {
     if (current === null) return;
-    this.end();
+    current = null;
     onExpired(message);
   },
   onExpired(handler: (message: string) => void): void {
     onExpired = handler;
   },
-  can(access: Role): boolean {
-    return current !== null && (access === 'operator' || current.role === 'admin');
+  can(access: Access): boolean {
+    return current !== null && ACCESS[access].includes(current.role);
   },
 };

@@ -11,7 +11,7 @@ const PAGE_SIZE = 50;
 
 export const activationsPage: Page = {
   title: 'Activations',
-  access: 'admin',
+  access: 'audit',
   render(main) {
     const license = h('input', {
       id: 'filter-license',

@@ -8,6 +8,7 @@ import { runAction } from '../action.ts';
 import { alertBox, facts, h, replace, table } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { dateTime } from '../format.ts';
+import { session } from '../session.ts';
 import type { Page } from './page.ts';
 
 interface LedgerHead {
@@ -62,7 +63,7 @@ function eventSummary(data: Record<string, unknown>): string {
 
 export const ledgerPage: Page = {
   title: 'Ledger',
-  access: 'admin',
+  access: 'audit',
   render(main) {
     const head = h('div', { 'aria-live': 'polite' });
     const verifyArea = h('div', { 'aria-live': 'polite' });
@@ -212,18 +213,20 @@ export const ledgerPage: Page = {
           verifyButton,
           verifyArea,
         ),
-        h(
-          'section',
-          { class: 'panel' },
-          h('h2', {}, 'Checkpoint'),
-          h(
-            'p',
-            { class: 'hint' },
-            'Writes a snapshot of the state now, so a restart reads it instead of replaying the journal.',
-          ),
-          checkpointButton,
-          checkpointArea,
-        ),
+        !session.can('admin')
+          ? null
+          : h(
+              'section',
+              { class: 'panel' },
+              h('h2', {}, 'Checkpoint'),
+              h(
+                'p',
+                { class: 'hint' },
+                'Writes a snapshot of the state now, so a restart reads it instead of replaying the journal.',
+              ),
+              checkpointButton,
+              checkpointArea,
+            ),
       ),
       h('h2', {}, 'Recent events'),
       events,

@@ -8,6 +8,7 @@ import { describeError } from '../errors.ts';
 import { dateTime, seatsText } from '../format.ts';
 import { copyText } from '../qr-image.ts';
 import { revokeControl } from '../revoke.ts';
+import { session } from '../session.ts';
 import type { Page } from './page.ts';
 
 export interface License {
@@ -48,7 +49,7 @@ function expiryText(expiresAt: number | null): string {
 
 export const licensesPage: Page = {
   title: 'Licenses',
-  access: 'admin',
+  access: 'audit',
   render(main) {
     const search = h('input', {
       id: 'license-search',
@@ -134,7 +135,7 @@ export const licensesPage: Page = {
       h('h1', {}, 'Licenses'),
       h('div', {}, h('label', { for: 'license-search' }, 'Search'), search),
       list,
-      addForm,
+      session.can('admin') ? addForm : null,
     );
     void load();
   },
@@ -142,7 +143,7 @@ export const licensesPage: Page = {
 
 export const licensePage: Page = {
   title: 'License',
-  access: 'admin',
+  access: 'audit',
   render(main, params) {
     const id = params['id'] ?? '';
     async function load(): Promise<void> {
@@ -188,7 +189,7 @@ export const licensePage: Page = {
         license.activations.length === 0
           ? h('p', { class: 'muted' }, 'No machine has activated this license here.')
           : activationTable(license.activations, () => void load()),
-        license.revoked
+        license.revoked || !session.can('admin')
           ? null
           : h(
               'section',
@@ -248,7 +249,7 @@ export function activationTable(
       dateTime(a.lastSeenAt),
       a.leaseEndsAt === null ? 'permanent' : dateTime(a.leaseEndsAt),
       a.channel + (a.ip === undefined ? '' : ` (${a.ip})`),
-      a.status === 'active'
+      a.status === 'active' && session.can('admin')
         ? revokeControl({
             what: `activation ${a.activationId}`,
             async revoke(reason) {

@@ -1,22 +1,18 @@
-// Sign-in: an API token pasted in (`airlock token create`, or the admin token printed when the
-// appliance was first set up). The API says which role it has; the console shows that role's pages.
+// Sign-in: a user name and password (`airlock user add`; the first admin's password is printed when
+// the appliance is set up). The appliance answers with a session cookie; the page then learns the
+// role and shows that role's pages.
 
-import { ApiError, getJson } from '../api.ts';
+import { ApiError, getJson, postJson } from '../api.ts';
 import { alertBox, h, replace } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { session, type SessionInfo } from '../session.ts';
 
-/** Checks a token against the API; on success the session starts with it. */
-export async function signIn(token: string): Promise<SessionInfo> {
-  session.remember(token);
-  try {
-    const info = await getJson<SessionInfo>('/session');
-    session.start(token, info);
-    return info;
-  } catch (error) {
-    session.end();
-    throw error;
-  }
+/** Signs in; on success the session is started with what /session says about it. */
+export async function signIn(name: string, password: string): Promise<SessionInfo> {
+  await postJson('/auth/sign-in', { name, password });
+  const info = await getJson<SessionInfo>('/session');
+  session.start(info);
+  return info;
 }
 
 export function renderSignIn(
@@ -24,44 +20,56 @@ export function renderSignIn(
   notice: string | undefined,
   done: (info: SessionInfo) => void,
 ): void {
-  const input = h('input', {
-    id: 'token',
-    type: 'password',
-    autocomplete: 'off',
+  const name = h('input', {
+    id: 'user-name',
+    type: 'text',
+    autocomplete: 'username',
+    autocapitalize: 'none',
     spellcheck: 'false',
     required: true,
-    size: 52,
-    'aria-describedby': 'token-hint',
+    maxlength: 32,
+  });
+  const password = h('input', {
+    id: 'password',
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+    maxlength: 256,
   });
   const message = h('div', { 'aria-live': 'polite' });
   const button = h('button', { type: 'submit' }, 'Sign in');
   const form = h(
     'form',
     { class: 'panel' },
-    h('label', { for: 'token' }, 'API token'),
+    h('label', { for: name.id }, 'User name'),
+    name,
+    h('label', { for: password.id }, 'Password'),
+    password,
+    h('p', {}, button),
     h(
       'p',
-      { class: 'hint', id: 'token-hint' },
-      'An admin or operator token (alt_…). An admin creates one with `airlock token create --role operator`.',
+      { class: 'hint' },
+      'No account? An admin adds one with `airlock user add NAME --role operator`.',
     ),
-    input,
-    h('p', {}, button),
     message,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const token = input.value.trim();
-    if (token === '') return;
     button.disabled = true;
-    signIn(token)
+    signIn(name.value.trim(), password.value)
       .then(done)
       .catch((error: unknown) => {
-        const text =
-          error instanceof ApiError && error.status === 401
-            ? 'That token is unknown, revoked or expired. Check it, or ask an admin for a new one.'
-            : describeError(error);
-        replace(message, alertBox('error', text));
-        input.select();
+        password.value = '';
+        replace(
+          message,
+          alertBox(
+            'error',
+            error instanceof ApiError && error.code === 'UNAUTHORIZED'
+              ? 'The browser did not keep the session cookie; allow cookies for this page.'
+              : describeError(error),
+          ),
+        );
+        password.focus();
       })
       .finally(() => {
         button.disabled = false;
@@ -77,5 +85,5 @@ export function renderSignIn(
       form,
     ),
   );
-  input.focus();
+  name.focus();
 }

@@ -6,6 +6,7 @@ import { runAction } from '../action.ts';
 import { alertBox, facts, h, replace, table } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { dateTime, relative } from '../format.ts';
+import { session } from '../session.ts';
 import type { Page } from './page.ts';
 
 interface SyncStatus {
@@ -31,7 +32,7 @@ interface Imported {
 
 export const syncPage: Page = {
   title: 'Sync',
-  access: 'admin',
+  access: 'audit',
   render(main) {
     const status = h('div', { 'aria-live': 'polite' });
     const uploadMessage = h('div', { 'aria-live': 'polite' });
@@ -151,23 +152,26 @@ export const syncPage: Page = {
       main,
       h('h1', {}, 'Sync'),
       status,
-      h(
-        'div',
-        { class: 'split' },
-        upload,
-        h(
-          'section',
-          { class: 'panel' },
-          h('h2', {}, 'Export for the USB stick'),
-          h(
-            'p',
-            { class: 'hint' },
-            'A tar file with a new site bundle (this appliance’s revocations, for isolated machines), a signed usage report for the vendor, and a manifest. Each export records a ledger checkpoint.',
+      // Importing and exporting change the ledger: admins only; auditors see the status.
+      !session.can('admin')
+        ? null
+        : h(
+            'div',
+            { class: 'split' },
+            upload,
+            h(
+              'section',
+              { class: 'panel' },
+              h('h2', {}, 'Export for the USB stick'),
+              h(
+                'p',
+                { class: 'hint' },
+                'A tar file with a new site bundle (this appliance’s revocations, for isolated machines), a signed usage report for the vendor, and a manifest. Each export records a ledger checkpoint.',
+              ),
+              downloadButton,
+              downloadMessage,
+            ),
           ),
-          downloadButton,
-          downloadMessage,
-        ),
-      ),
     );
     void loadStatus();
   },
