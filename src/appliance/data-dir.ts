@@ -18,10 +18,16 @@ import {
 import { formatId } from '../core/ids.ts';
 import { readFileBounded, writeFileAtomic } from '../node/atomic-file.ts';
 import { nodeSuite } from '../node/ed25519.ts';
-import { readKeyFile, writeKeyFile } from '../node/key-file.ts';
+import { existingKeyFiles, readKeyFile, writeKeyFile } from '../node/key-file.ts';
 import { assertPrivatePath, readPrivateFile } from '../node/private-file.ts';
 import { type TrustAnchors, verifyCertificateChain } from '../sdk/trust.ts';
-import { initVendor, openVendor, type Vendor, VENDOR_FILES } from '../vendor/vendor-dir.ts';
+import {
+  initVendor,
+  openVendor,
+  type Vendor,
+  VENDOR_FILES,
+  vendorKeyFiles,
+} from '../vendor/vendor-dir.ts';
 import { readTrustFile, writeTrustFile } from '../vendor/trust-file.ts';
 
 export const DATA_FILES = {
@@ -33,6 +39,11 @@ export const DATA_FILES = {
   vendor: 'vendor',
   secret: 'secret.key',
   ledger: 'ledger',
+  /** A new key during `airlock appliance rotate-key`, and then its certificate (docs/KEYS.md). */
+  nextKey: 'appliance.next.key',
+  nextCertificate: 'appliance.next.cert',
+  /** Keys replaced by a rotation (KEY_ID.key) and their certificates (KEY_ID.cert). */
+  retired: 'retired',
 } as const;
 
 export const SETTINGS_FORMAT = 'airlock-appliance/v1';
@@ -178,6 +189,17 @@ async function copyVendor(
   });
   await writeTrustFile(join(to, 'trust.json'), source.trust);
   return openVendor(to, secretOf(passphrase));
+}
+
+/** Every private key file in a data directory: the appliance's, and a standalone vendor's. */
+export async function applianceKeyFiles(dir: string): Promise<string[]> {
+  return [
+    ...(await existingKeyFiles(
+      [join(dir, DATA_FILES.key), join(dir, DATA_FILES.nextKey)],
+      [join(dir, DATA_FILES.retired)],
+    )),
+    ...(await vendorKeyFiles(join(dir, DATA_FILES.vendor))),
+  ];
 }
 
 export interface ApplianceIdentity {

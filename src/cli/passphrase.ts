@@ -20,6 +20,11 @@ export async function passphraseFrom(env: Env): Promise<string | undefined> {
       'Both AIRLOCK_PASSPHRASE and AIRLOCK_PASSPHRASE_FILE are set: set only one of them, so that it is clear which passphrase is meant.',
     );
   }
+  return readPassphraseFile(path, 'AIRLOCK_PASSPHRASE_FILE');
+}
+
+/** A passphrase from a private file (`source` names where the path came from, for messages). */
+export async function readPassphraseFile(path: string, source: string): Promise<string> {
   const bytes = await readPrivateFile(path, MAX_PASSPHRASE_FILE_BYTES, 'passphrase file', {
     owner: true,
   });
@@ -36,7 +41,7 @@ export async function passphraseFrom(env: Env): Promise<string | undefined> {
   if (passphrase === '') {
     throw new AirlockError(
       'PASSPHRASE_REQUIRED',
-      `The passphrase file ${path} (AIRLOCK_PASSPHRASE_FILE) is empty: write the passphrase into it.`,
+      `The passphrase file ${path} (${source}) is empty: write the passphrase into it.`,
       { path },
     );
   }

@@ -3,7 +3,8 @@
 // and read only when no other user can read the file or write its directory (docs/KEYS.md).
 
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
-import { dirname } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { base64urlnopad } from '@scure/base';
 import { equalBytes, utf8 } from '../core/bytes.ts';
 import { AirlockError } from '../core/errors.ts';
@@ -26,6 +27,8 @@ export interface KeyFile {
   /** The 4-byte key ID (src/core/ids.ts keyIdOf); shown as key_ + 8 hex digits. */
   readonly keyId: Uint8Array;
   readonly label: string;
+  /** Whether the file holds the seed sealed with a passphrase. */
+  readonly sealed: boolean;
 }
 
 export interface WriteKeyFileOptions {
@@ -65,6 +68,50 @@ export async function writeKeyFile(
   seed: Uint8Array,
   options: WriteKeyFileOptions,
 ): Promise<void> {
+  const text = await keyFileText(seed, options);
+  await assertPrivateDirectory(dirname(path), 'directory of the key file');
+  try {
+    await writeFileAtomic(path, text, { mode: 0o600, exclusive: true });
+  } catch (error) {
+    if (error instanceof AirlockError && error.code === 'FILE_EXISTS') {
+      throw new AirlockError(
+        'FILE_EXISTS',
+        `The key file ${path} already exists; a key file is never overwritten. Choose another path or move the old file away first.`,
+        { path },
+      );
+    }
+    throw error;
+  }
+}
+
+export interface ResealOptions {
+  /** What unlocks the file now, when it is sealed. */
+  readonly passphrase?: string | undefined;
+  /** What seals it from now on. */
+  readonly newPassphrase: string;
+}
+
+/** sealed: it was clear; resealed: under another passphrase; unchanged: already under this one. */
+export type ResealOutcome = 'sealed' | 'resealed' | 'unchanged';
+
+/**
+ * Seals a key file under a passphrase (a clear one for the first time, a sealed one under a new
+ * passphrase), replacing the file atomically: the same key, its label kept. The one way a key
+ * file is ever rewritten.
+ */
+export async function resealKeyFile(
+  path: string,
+  options: ResealOptions,
+): Promise<{ readonly outcome: ResealOutcome; readonly key: KeyFile }> {
+  const { passphrase, newPassphrase } = options;
+  const key = await readKeyFile(path, passphrase === undefined ? {} : { passphrase });
+  if (key.sealed && passphrase === newPassphrase) return { outcome: 'unchanged', key };
+  const text = await keyFileText(key.seed, { label: key.label, passphrase: newPassphrase });
+  await writeFileAtomic(path, text, { mode: 0o600 });
+  return { outcome: key.sealed ? 'resealed' : 'sealed', key: { ...key, sealed: true } };
+}
+
+async function keyFileText(seed: Uint8Array, options: WriteKeyFileOptions): Promise<string> {
   if (!(seed instanceof Uint8Array) || seed.length !== 32) {
     throw new TypeError('an Ed25519 private key is a 32-byte seed');
   }
@@ -103,22 +150,23 @@ export async function writeKeyFile(
     };
     body = { ...header, encrypted };
   }
-  await assertPrivateDirectory(dirname(path), 'directory of the key file');
-  try {
-    await writeFileAtomic(path, JSON.stringify(body, null, 2) + '\n', {
-      mode: 0o600,
-      exclusive: true,
-    });
-  } catch (error) {
-    if (error instanceof AirlockError && error.code === 'FILE_EXISTS') {
-      throw new AirlockError(
-        'FILE_EXISTS',
-        `The key file ${path} already exists; a key file is never overwritten. Choose another path or move the old file away first.`,
-        { path },
-      );
-    }
-    throw error;
+  return JSON.stringify(body, null, 2) + '\n';
+}
+
+/** The key files among `paths` that exist, then every `*.key` file directly inside `dirs`. */
+export async function existingKeyFiles(
+  paths: readonly string[],
+  dirs: readonly string[] = [],
+): Promise<string[]> {
+  const found = [];
+  for (const path of paths) {
+    if ((await stat(path).catch(() => undefined))?.isFile()) found.push(path);
   }
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => []);
+    found.push(...names.filter((name) => name.endsWith('.key')).map((name) => join(dir, name)));
+  }
+  return found;
 }
 
 /** Reads a key file and checks that its seed really is the key it claims to be. */
@@ -175,7 +223,7 @@ export async function readKeyFile(
   if (!equalBytes(nodeSuite.signer(seed).publicKey, publicKey)) {
     return invalid('holds a private key that does not match its public key');
   }
-  return { seed, publicKey, keyId, label };
+  return { seed, publicKey, keyId, label, sealed };
 }
 
 async function unseal(

@@ -11,7 +11,8 @@ import type { RandomBytes } from '../sdk/context.ts';
 import type { TrustAnchors } from '../sdk/trust.ts';
 import { writeFileAtomic } from '../node/atomic-file.ts';
 import { nodeSuite } from '../node/ed25519.ts';
-import { readKeyFile, writeKeyFile } from '../node/key-file.ts';
+import { existingKeyFiles, readKeyFile, writeKeyFile } from '../node/key-file.ts';
+import { DIRECT_DIR } from './direct-responder.ts';
 import { publicKeyPem } from './public-key-pem.ts';
 import { readTrustFile, TRUST_FILE_NAME, writeTrustFile } from './trust-file.ts';
 
@@ -19,6 +20,10 @@ export const VENDOR_FILES = {
   key: 'root.key',
   trust: TRUST_FILE_NAME,
   publicKeyPem: 'root.pub.pem',
+  /** A new root key during `airlock vendor rotate-key`, until it replaces root.key. */
+  nextKey: 'root.next.key',
+  /** Earlier root keys (KEY_ID.key), kept to sign hand-overs until they are retired. */
+  retired: 'retired',
 } as const;
 
 const KEY_LABEL = 'airlock vendor root';
@@ -92,6 +97,16 @@ export async function initVendor(
     encrypted: secret.passphrase !== undefined,
     files,
   };
+}
+
+/** Every private key file in a vendor directory (root, next root, earlier roots, responder). */
+export function vendorKeyFiles(dir: string): Promise<string[]> {
+  return existingKeyFiles(
+    [VENDOR_FILES.key, VENDOR_FILES.nextKey, join(DIRECT_DIR, 'appliance.key')].map((name) =>
+      join(dir, name),
+    ),
+    [join(dir, VENDOR_FILES.retired)],
+  );
 }
 
 /** Opens a vendor directory made by initVendor: its signing key and its trust file. */

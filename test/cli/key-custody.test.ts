@@ -4,6 +4,7 @@
 
 import test from 'ava';
 import { chmod, chown, stat, writeFile } from 'node:fs/promises';
+import { resealKeyFile } from '../../src/node/key-file.ts';
 import { Workspace } from './helpers.ts';
 
 test('an appliance whose key, secret or data directory is open to others refuses to start', async (t) => {
@@ -94,4 +95,62 @@ test('a passphrase file others can read, too large, empty, missing, or set with 
   }
   // Nothing was created by any of the refused commands.
   await t.throwsAsync(stat(ws.vendor), { code: 'ENOENT' });
+});
+
+test('init warns when it writes keys unsealed, and seal-key seals them', async (t) => {
+  const ws = await Workspace.create(t);
+  const data = ws.path('data');
+  const made = await ws.given(t, ['appliance', 'init', '--data', data]);
+  t.regex(made['warnings'][0], new RegExp(`unsealed.*airlock appliance seal-key --data ${data}`));
+  const text = await ws.run(['vendor', 'init', '--dir', ws.vendor]);
+  t.is(text.exitCode, 0);
+  t.regex(text.stderr, /^airlock: warning: The private keys were written unsealed/);
+  t.regex(text.stderr, /airlock vendor seal-key --vendor /);
+
+  const file = ws.path('passphrase');
+  await writeFile(file, 'first passphrase\n', { mode: 0o600 });
+  const env = { AIRLOCK_PASSPHRASE_FILE: file };
+  const sealed = await ws.given(t, ['appliance', 'seal-key', '--data', data], env);
+  t.deepEqual(
+    sealed['keys'].map((k: { path: string; outcome: string }) => [k.path, k.outcome]),
+    [
+      [ws.path('data', 'appliance.key'), 'sealed'],
+      [ws.path('data', 'vendor', 'root.key'), 'sealed'],
+    ],
+  );
+  await ws.refused(t, ['appliance', 'info', '--data', data], 'PASSPHRASE_REQUIRED');
+  await ws.given(t, ['appliance', 'info', '--data', data], env);
+  const again = await ws.given(t, ['appliance', 'seal-key', '--data', data], env);
+  t.true(again['keys'].every((k: { outcome: string }) => k.outcome === 'unchanged'));
+  const sealedInit = await ws.given(t, ['vendor', 'init', '--dir', ws.path('v2')], env);
+  t.is(sealedInit['warnings'], undefined);
+});
+
+test('after a passphrase leaked, seal-key seals every key again under a new one', async (t) => {
+  const ws = await Workspace.create(t);
+  const data = ws.path('data');
+  const old = ws.path('old-passphrase');
+  const next = ws.path('new-passphrase');
+  await writeFile(old, 'leaked\n', { mode: 0o600 });
+  await writeFile(next, 'fresh\n', { mode: 0o600 });
+  await ws.given(t, ['appliance', 'init', '--data', data], { AIRLOCK_PASSPHRASE_FILE: old });
+  // An interrupted earlier run: one key is sealed under the new passphrase already.
+  await resealKeyFile(ws.path('data', 'vendor', 'root.key'), {
+    passphrase: 'leaked',
+    newPassphrase: 'fresh',
+  });
+  const resealed = await ws.given(
+    t,
+    ['appliance', 'seal-key', '--data', data, '--new-passphrase-file', next],
+    { AIRLOCK_PASSPHRASE_FILE: old },
+  );
+  t.deepEqual(
+    resealed['keys'].map((k: { outcome: string }) => k.outcome),
+    ['resealed', 'unchanged'],
+  );
+  await ws.refused(t, ['appliance', 'info', '--data', data], 'PASSPHRASE_WRONG', {
+    AIRLOCK_PASSPHRASE_FILE: old,
+  });
+  await ws.given(t, ['appliance', 'info', '--data', data], { AIRLOCK_PASSPHRASE_FILE: next });
+  await ws.refused(t, ['appliance', 'seal-key', '--data', data], 'USAGE');
 });

@@ -10,7 +10,7 @@ import { base64urlnopad } from '@scure/base';
 import { AirlockError } from '../../src/core/errors.ts';
 import { formatId, keyIdOf } from '../../src/core/ids.ts';
 import { nobleSuite } from '../../src/core/ed25519-noble.ts';
-import { readKeyFile, writeKeyFile } from '../../src/node/key-file.ts';
+import { readKeyFile, resealKeyFile, writeKeyFile } from '../../src/node/key-file.ts';
 
 const scratch = () => mkdtemp(join(tmpdir(), 'airlock-key-'));
 const newSeed = () => new Uint8Array(randomBytes(32));
@@ -32,7 +32,13 @@ test('a clear key file round-trips and has the documented fields', async (t) => 
   await writeKeyFile(path, seed, { label: 'Acme vendor root' });
   const key = await readKeyFile(path);
   const publicKey = nobleSuite.signer(seed).publicKey;
-  t.deepEqual(key, { seed, publicKey, keyId: keyIdOf(publicKey), label: 'Acme vendor root' });
+  t.deepEqual(key, {
+    seed,
+    publicKey,
+    keyId: keyIdOf(publicKey),
+    label: 'Acme vendor root',
+    sealed: false,
+  });
   t.deepEqual(await readJson(path), {
     format: 'airlock-key/v1',
     label: 'Acme vendor root',
@@ -204,4 +210,26 @@ test('misuse of writeKeyFile throws a TypeError', async (t) => {
   await t.throwsAsync(writeKeyFile(path, newSeed(), { label: 'x', passphrase: '' }), {
     instanceOf: TypeError,
   });
+});
+
+test('resealKeyFile seals a clear key, seals it again under a new passphrase, and says so', async (t) => {
+  const path = join(await scratch(), 'root.key');
+  const seed = newSeed();
+  await writeKeyFile(path, seed, { label: 'root' });
+  const first = await resealKeyFile(path, { newPassphrase: 'one' });
+  t.is(first.outcome, 'sealed');
+  t.is((await stat(path)).mode & 0o777, 0o600);
+  t.is(await codeOf(readKeyFile(path), t), 'PASSPHRASE_REQUIRED');
+  t.is(
+    (await resealKeyFile(path, { passphrase: 'one', newPassphrase: 'one' })).outcome,
+    'unchanged',
+  );
+  t.is(
+    (await resealKeyFile(path, { passphrase: 'one', newPassphrase: 'two' })).outcome,
+    'resealed',
+  );
+  t.is(await codeOf(readKeyFile(path, { passphrase: 'one' }), t), 'PASSPHRASE_WRONG');
+  const key = await readKeyFile(path, { passphrase: 'two' });
+  t.like(key, { label: 'root', sealed: true });
+  t.deepEqual(key.seed, seed);
 });

@@ -8,6 +8,7 @@ import {
 } from '../../appliance/data-dir.ts';
 import { formatId } from '../../core/ids.ts';
 import type { Command, CommandGroup } from '../command.ts';
+import { applianceKeyCommands, warnedInit } from './appliance-keys.ts';
 import { createFirstAdmin } from './user.ts';
 import { readCodeArgument } from '../inputs.ts';
 import { outcome, rows, when } from '../output.ts';
@@ -138,5 +139,5 @@ const info: Command = {
 export const applianceCommands: CommandGroup = {
   name: 'appliance',
   title: 'Site administrators: set up the activation appliance',
-  commands: [init, installCert, info],
+  commands: [warnedInit(init), installCert, info, ...applianceKeyCommands],
 };

@@ -6,6 +6,7 @@ import { openDirectAppliance, respondDirect } from '../../vendor/direct-responde
 import { initVendor, openVendor } from '../../vendor/vendor-dir.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { delegate } from './vendor-delegate.ts';
+import { vendorKeyCommands, warnedInit } from './vendor-keys.ts';
 import { publishRevocations, revokeCommand, verifyReport } from './vendor-revocations.ts';
 import { readCodeArgument } from '../inputs.ts';
 import { outcome, relative, rows, when } from '../output.ts';
@@ -159,5 +160,14 @@ const certificate: Command = {
 export const vendorCommands: CommandGroup = {
   name: 'vendor',
   title: 'Vendor (keeps the root key)',
-  commands: [init, delegate, respond, certificate, revokeCommand, publishRevocations, verifyReport],
+  commands: [
+    warnedInit(init),
+    delegate,
+    respond,
+    certificate,
+    revokeCommand,
+    publishRevocations,
+    verifyReport,
+    ...vendorKeyCommands,
+  ],
 };
