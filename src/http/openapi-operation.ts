@@ -39,6 +39,8 @@ export interface Operation {
   readonly tag: string;
   readonly access: Access;
   readonly limited?: boolean;
+  /** Only a console session can call it (signing out, one's own password): tokens get 403. */
+  readonly sessionOnly?: boolean;
   readonly body?: Readonly<Record<string, { schema: Schema }>>;
   readonly parameters?: readonly Schema[];
   readonly ok: Readonly<Record<string, unknown>>;
@@ -55,7 +57,12 @@ export function operation(o: Operation) {
     operationId: o.id,
     summary: o.summary,
     tags: [o.tag],
-    security: o.access === 'public' ? [] : [{ bearer: [] }, { session: [] }],
+    security:
+      o.access === 'public'
+        ? []
+        : o.sessionOnly
+          ? [{ session: [] }]
+          : [{ bearer: [] }, { session: [] }],
     'x-airlock-role': o.access,
     ...(o.parameters ? { parameters: o.parameters } : {}),
     ...(o.body ? { requestBody: { required: true, content: o.body } } : {}),
