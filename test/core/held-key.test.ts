@@ -9,6 +9,7 @@ import {
   decodeHeldKey,
   heldKeyHash,
   HELD_KEY_RANDOM_BYTES,
+  parseHeldKey,
 } from '../../src/core/formats/held-key.ts';
 import { encodeTyped } from '../../src/core/typed-code.ts';
 
@@ -57,6 +58,16 @@ test('another kind of code, a length other than 3 groups, or misuse is refused',
   t.throws(() => decodeHeldKey(v2), { code: 'FORMAT_UNSUPPORTED_VERSION' });
   t.throws(() => createHeldKey(new Uint8Array(13)), { instanceOf: TypeError });
   t.throws(() => decodeHeldKey(42), { instanceOf: TypeError });
+});
+
+test('parseHeldKey refuses bytes of any other length as FORMAT_INVALID', (t) => {
+  const key = createHeldKey(RANDOM);
+  for (const length of [1, 5, 9, 10, 14, 16, 20]) {
+    const bytes = new Uint8Array(length);
+    bytes.set(key.bytes.subarray(0, Math.min(length, key.bytes.length)));
+    t.throws(() => parseHeldKey(bytes), { code: 'FORMAT_INVALID' }, `${length} bytes`);
+  }
+  t.deepEqual(parseHeldKey(key.bytes).licenseId, key.licenseId);
 });
 
 test('the stored hash is HMAC-SHA-256 of the key bytes under the data directory secret', (t) => {

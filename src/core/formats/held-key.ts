@@ -5,6 +5,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { concatBytes, toHex, utf8 } from '../bytes.ts';
 import { sha256 } from '../crypto.ts';
+import { AirlockError } from '../errors.ts';
 import { expectKind, kindByte } from '../kinds.ts';
 import { decodeTyped, encodeTyped } from '../typed-code.ts';
 
@@ -35,6 +36,13 @@ export function createHeldKey(random: Uint8Array): HeldKey {
 
 export function parseHeldKey(bytes: Uint8Array): HeldKey {
   expectKind(bytes, 'S', VERSION);
+  // Exactly one valid encoding: without this, 5, 10 or 20 bytes would name another license.
+  if (bytes.length !== HELD_KEY_BYTES) {
+    throw new AirlockError(
+      'FORMAT_INVALID',
+      `A held license key has ${HELD_KEY_BYTES} bytes, not ${bytes.length}.`,
+    );
+  }
   const licenseId = sha256(
     concatBytes(utf8('airlock-held-key-v1'), new Uint8Array([0]), bytes),
   ).slice(0, 8);
