@@ -1,6 +1,7 @@
 // A serving appliance: its data directory opened (the ledger locked for this process), the HTTP
-// API listening, and one close that stops in order: no new connections, requests in flight
-// answered (their records durable), then the ledger closed and its lock released.
+// API listening (HTTPS when given a certificate), and one close that stops in order: no new
+// connections, requests in flight answered (their records durable), then the ledger closed and
+// its lock released.
 
 import type { LedgerNotice } from '../ledger/index.ts';
 import { openAppliance, type OpenAppliance } from '../appliance/service.ts';
@@ -9,7 +10,7 @@ import { openUserBook } from '../appliance/users.ts';
 import { createHttpApp } from './app.ts';
 import { loadConsoleAssets } from './console.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
-import { startServer } from './server.ts';
+import { type ServerLimits, startServer } from './server.ts';
 
 export interface RunOptions {
   readonly dir: string;
@@ -21,6 +22,11 @@ export interface RunOptions {
   readonly random: (n: number) => Uint8Array;
   readonly rateLimit?: RateLimitOptions;
   readonly proxy?: boolean;
+  /** Serve HTTPS with this certificate and key (PEM); without it, plain HTTP. */
+  readonly tls?: { readonly cert: string; readonly key: string };
+  readonly limits?: ServerLimits;
+  /** How long a close waits for requests in flight (default 10 000 ms). */
+  readonly closeTimeoutMs?: number;
   readonly log: (line: string) => void;
 }
 
@@ -68,7 +74,13 @@ export async function runAppliance(options: RunOptions): Promise<RunningApplianc
       ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
       ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
     });
-    server = await startServer(app, { host: options.host, port: options.port });
+    server = await startServer(app, {
+      host: options.host,
+      port: options.port,
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.closeTimeoutMs === undefined ? {} : { closeTimeoutMs: options.closeTimeoutMs }),
+    });
   } catch (error) {
     await open.close();
     throw error;

@@ -42,6 +42,8 @@ export interface SetupOptions {
   /** Console users named after their roles (passwords in USER_PASSWORDS); scrypt makes them slow. */
   readonly users?: boolean;
   readonly sessionLimits?: HttpAppOptions['sessionLimits'];
+  /** The console's files, served at / (default: no console). */
+  readonly console?: HttpAppOptions['console'];
   /** Change the appliance before it is served (e.g. to make a use case fail). */
   readonly wrap?: (
     appliance: ReturnType<typeof createAppliance>,
@@ -126,6 +128,7 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
     log: options.log ?? (() => undefined),
     ...(options.tokenReloadMs === undefined ? {} : { tokenReloadMs: options.tokenReloadMs }),
     ...(adminLedger === undefined ? {} : { ledger: adminLedger }),
+    ...(options.console === undefined ? {} : { console: options.console }),
   });
   const server = createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

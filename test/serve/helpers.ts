@@ -72,17 +72,28 @@ export interface Served {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Plain HTTP on 127.0.0.1, as `npm start` serves, so that tests can use fetch. */
+export const PLAIN = ['--http', '--json', '--rate-limit', '100000'] as const;
+
+/** The environment without the AIRLOCK_ variables of the machine running the tests, plus `env`. */
+export function cleanEnv(env: Readonly<Record<string, string>> = {}): Record<string, string> {
+  const kept = Object.entries(process.env).filter(
+    (entry): entry is [string, string] =>
+      !entry[0].startsWith('AIRLOCK_') && entry[1] !== undefined,
+  );
+  return { ...Object.fromEntries(kept), ...env };
+}
+
 /** Starts `airlock serve` and waits until it says where it listens. */
 export async function serve(
   t: ExecutionContext,
   dir: string,
-  extra: readonly string[] = ['--json', '--rate-limit', '100000'],
+  extra: readonly string[] = PLAIN,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<Served> {
   const child = spawn(process.execPath, [BIN, 'serve', '--data', dir, '--port', '0', ...extra], {
     cwd: tmpdir(),
-    env: Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !name.startsWith('AIRLOCK_')),
-    ),
+    env: cleanEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
@@ -95,7 +106,7 @@ export async function serve(
   const url = await new Promise<string>((found, failed) => {
     child.stdout!.setEncoding('utf8').on('data', (s: string) => {
       output.stdout += s;
-      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout);
+      const match = /(https?:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout);
       if (match) found(match[1]!);
     });
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (output.stderr += s));

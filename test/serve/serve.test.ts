@@ -29,13 +29,16 @@ async function reopen(dir: string) {
   }
 }
 
-test('first start (npm start): a demo appliance and an admin token are made and printed; SIGTERM stops it cleanly', async (t) => {
+test('first start (npm start): a demo appliance, its TLS certificate and an admin token are made and printed; SIGTERM stops it cleanly', async (t) => {
   const s = await site(t, 1); // only for a temporary directory
   const dir = join(s.dir, 'fresh');
-  const first = await serve(t, dir, ['--init']);
+  const first = await serve(t, dir, ['--init', '--http']);
   const token = /Admin API token \(shown once, keep it\): (alt_\S+)/.exec(first.output.stdout)?.[1];
   t.truthy(token, first.output.stdout);
   t.regex(first.output.stdout, /serving http:\/\/127\.0\.0\.1:\d+\/api\/v1/);
+  // Served over plain HTTP on loopback, but the certificate for HTTPS is made and shown already.
+  t.regex(first.output.stdout, /\/tls\/cert\.pem, for localhost, 127\.0\.0\.1, ::1, valid until /);
+  t.regex(first.output.stdout, /SHA-256 fingerprint ([0-9A-F]{2}:){31}[0-9A-F]{2}\n/);
   const health = await fetch(`${first.url}/health`);
   t.deepEqual(await health.json(), { status: 'ok' });
   const ready = await fetch(`${first.url}/ready`);
@@ -49,7 +52,7 @@ test('first start (npm start): a demo appliance and an admin token are made and 
   t.regex(first.output.stdout, /Stopped \(SIGTERM\)/);
 
   // The second start keeps the data directory and prints no new token.
-  const second = await serve(t, dir, ['--init']);
+  const second = await serve(t, dir, ['--init', '--http']);
   t.notRegex(second.output.stdout, /Admin API token/);
   second.child.kill('SIGINT');
   t.is((await second.exited).code, 0);

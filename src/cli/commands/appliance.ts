@@ -6,12 +6,14 @@ import {
   initApplianceDir,
   openApplianceDir,
 } from '../../appliance/data-dir.ts';
+import { generateTlsCertificate } from '../../appliance/tls-files.ts';
 import { formatId } from '../../core/ids.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { applianceKeyCommands, warnedInit } from './appliance-keys.ts';
 import { createFirstAdmin } from './user.ts';
 import { readCodeArgument } from '../inputs.ts';
 import { outcome, rows, when } from '../output.ts';
+import { applianceTls, TLS_HOSTS_OPTION, tlsData, tlsHosts, tlsLines } from './appliance-tls.ts';
 
 const init: Command = {
   group: 'appliance',
@@ -30,17 +32,22 @@ const init: Command = {
     'Delegated (--trust): the vendor keeps its root key. The appliance writes',
     'DATA/delegation-request.json; the vendor signs it with `airlock vendor delegate` and you',
     'install the certificate with `airlock appliance install-cert`.',
+    '',
+    'Both make the self-signed TLS certificate `airlock serve` uses for HTTPS (DATA/tls), for',
+    'localhost, 127.0.0.1, ::1 and the names --tls-hosts gives, and print its SHA-256 fingerprint.',
   ].join('\n'),
   options: {
     data: { type: 'string', value: 'DIR', help: 'the data directory to create' },
     vendor: { type: 'string', value: 'DIR', help: 'standalone with this vendor directory' },
     trust: { type: 'string', value: 'FILE|DIR', help: "delegated: the vendor's trust file" },
+    ...TLS_HOSTS_OPTION,
   },
   required: ['data'],
   async run(args, ctx) {
     const dir = args.required('data');
     const vendorDir = args.string('vendor');
     const trustFile = args.string('trust');
+    const hosts = await tlsHosts(dir, args, ctx);
     const made = await initApplianceDir(dir, {
       now: ctx.now(),
       passphrase: ctx.passphrase,
@@ -59,11 +66,17 @@ const init: Command = {
             `Clients trust ${dir}/trust.json. Next: airlock license add KEY --data ${dir}`,
           ];
     const admin = await createFirstAdmin(dir, ctx);
-    return outcome({ ...made, admin }, [
+    const tls = await generateTlsCertificate(dir, {
+      hosts,
+      now: ctx.now(),
+      commonName: `Airlock appliance ${made.applianceId}`,
+    });
+    return outcome({ ...made, admin, tls: tlsData(tls) }, [
       `Created ${made.mode} appliance ${made.applianceId} in ${dir}.`,
       `Console user "${admin.name}", password (shown once): ${admin.password}`,
       `  (change it with \`airlock user passwd admin --data ${dir}\`; add users with \`airlock user add\`)`,
       ...next,
+      ...tlsLines(tls),
     ]);
   },
 };
@@ -139,5 +152,5 @@ const info: Command = {
 export const applianceCommands: CommandGroup = {
   name: 'appliance',
   title: 'Site administrators: set up the activation appliance',
-  commands: [warnedInit(init), installCert, info, ...applianceKeyCommands],
+  commands: [warnedInit(init), installCert, info, applianceTls, ...applianceKeyCommands],
 };

@@ -1,53 +1,44 @@
-// `airlock serve --data DIR`: runs the appliance's HTTP API on its ledger until SIGTERM or SIGINT,
-// then stops cleanly (requests in flight answered and durable, lock released). With --init, a
-// missing data directory is first created in standalone demo mode, with an admin token.
+// `airlock serve --data DIR`: runs the appliance's HTTP API on its ledger, over HTTPS with the
+// data directory's certificate (or a configured one), until SIGTERM or SIGINT; then stops cleanly
+// (requests in flight answered and durable, lock released). Settings come from flags, AIRLOCK_*
+// variables and DATA/airlock.toml (docs/CONFIG.md). With --init, a missing data directory is first
+// created in standalone demo mode, with an admin token.
 
 import { stat } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { DATA_FILES, initApplianceDir } from '../../appliance/data-dir.ts';
+import {
+  ensureTlsCertificate,
+  generateTlsCertificate,
+  readTlsCredentials,
+  type TlsCredentials,
+} from '../../appliance/tls-files.ts';
 import { createToken } from '../../appliance/tokens.ts';
-import { AirlockError } from '../../core/errors.ts';
 import { formatId } from '../../core/ids.ts';
-import { DEFAULT_RATE_LIMIT, type RateLimitOptions } from '../../http/rate-limit.ts';
+import { DEFAULT_PORT, parseServeConfig, type ServeConfig } from '../../http/config.ts';
+import { DEFAULT_RATE_LIMIT } from '../../http/rate-limit.ts';
+import { canonicalHost } from '../../node/tls-certificate.ts';
 import { runAppliance } from '../../http/run.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
+import type { ParsedArgs } from '../args.ts';
 import type { Command, CommandGroup } from '../command.ts';
-import { createFirstAdmin } from './user.ts';
+import { CONFIG_OPTION, configSources } from '../config-file.ts';
 import type { CliContext } from '../context.ts';
 import { outcome } from '../output.ts';
+import { tlsData, tlsLines } from './appliance-tls.ts';
+import { createFirstAdmin } from './user.ts';
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-export const DEFAULT_PORT = 8080;
+/** Warn this long before the certificate expires. */
+const EXPIRY_WARNING_SECONDS = 30 * 86400;
 
-function parsePort(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_PORT;
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    throw new AirlockError('USAGE', `--port must be a port number (0 to 65535), not "${text}".`);
-  }
-  return Number(text);
-}
-
-/** "120" per minute (burst half of it), or "120/40" with an explicit burst. */
-function parseRateLimit(text: string | undefined): RateLimitOptions | undefined {
-  if (text === undefined) return undefined;
-  const match = /^(\d{1,7})(?:\/(\d{1,7}))?$/.exec(text);
-  const perMinute = Number(match?.[1] ?? 0);
-  if (match === null || perMinute === 0 || match[2] === '0') {
-    throw new AirlockError(
-      'USAGE',
-      `--rate-limit is requests per minute per client address, optionally with a burst: 120 or 120/40, not "${text.slice(0, 40)}".`,
-    );
-  }
-  return {
-    perMinute,
-    burst: match[2] === undefined ? Math.max(1, perMinute >> 1) : Number(match[2]),
-  };
-}
-
-/** First start of `npm start`: a demo appliance and an admin token, both printed. */
-async function initDemo(dir: string, ctx: CliContext): Promise<string[]> {
+/** First start of `npm start`: a demo appliance, its certificate, a console admin and an admin token. */
+async function initDemo(dir: string, config: ServeConfig, ctx: CliContext): Promise<string[]> {
   const made = await initApplianceDir(dir, { now: ctx.now(), passphrase: ctx.passphrase });
+  const tls = await generateTlsCertificate(dir, {
+    hosts: config.tlsHosts,
+    now: ctx.now(),
+    commonName: `Airlock appliance ${made.applianceId}`,
+  });
   const { token } = await createToken(dir, { role: 'admin', label: 'first admin', now: ctx.now() });
   const admin = await createFirstAdmin(dir, ctx);
   return [
@@ -56,7 +47,66 @@ async function initDemo(dir: string, ctx: CliContext): Promise<string[]> {
     `Admin API token (shown once, keep it): ${token}`,
     `Vendor directory for issuing license keys: ${join(dir, DATA_FILES.vendor)}`,
     `Clients trust: ${join(dir, DATA_FILES.trust)}`,
+    ...(config.tls
+      ? []
+      : [
+          ...tlsLines(tls),
+          `  (for HTTPS: airlock serve --data ${dir} without --http; see docs/CONFIG.md)`,
+        ]),
   ];
+}
+
+/** The certificate to serve: the configured files, or DATA/tls (made now if missing). */
+async function loadTls(
+  dir: string,
+  config: ServeConfig,
+  ctx: CliContext,
+): Promise<TlsCredentials & { readonly created: boolean }> {
+  if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+    const credentials = await readTlsCredentials({
+      certFile: config.tlsCert,
+      keyFile: config.tlsKey,
+      certSetting: `The certificate ${config.tlsCert} (tls_cert, from ${config.sources.tls_cert})`,
+      keySetting: `The key ${config.tlsKey} (tls_key, from ${config.sources.tls_key})`,
+    });
+    return { ...credentials, created: false };
+  }
+  return ensureTlsCertificate(dir, { hosts: config.tlsHosts, now: ctx.now() });
+}
+
+/** What the operator should know about the certificate before a browser complains. */
+function tlsWarnings(tls: TlsCredentials, config: ServeConfig, now: number): string[] {
+  const warnings: string[] = [];
+  const renew = `make a new one with \`airlock appliance tls --renew\`, or configure tls_cert and tls_key`;
+  if (tls.notAfter <= now) warnings.push(`the TLS certificate expired: ${renew}.`);
+  else if (tls.notAfter - now < EXPIRY_WARNING_SECONDS) {
+    warnings.push(`the TLS certificate expires within 30 days: ${renew}.`);
+  }
+  const held = new Set(tls.names);
+  const missing = config.tlsHosts.filter((host) => !held.has(canonicalHost(host)));
+  if (missing.length > 0) {
+    warnings.push(
+      `the TLS certificate is not valid for ${missing.join(', ')} (tls_hosts): ${renew}.`,
+    );
+  }
+  return warnings;
+}
+
+/** The flags given, as the settings they set (docs/CONFIG.md has the table). */
+function flagsOf(args: ParsedArgs) {
+  const text = (name: string) => args.string(name);
+  const flag = (name: string) => (args.flag(name) ? true : undefined);
+  const given = {
+    host: text('host'),
+    port: text('port'),
+    tls: flag('http'),
+    tls_cert: text('tls-cert'),
+    tls_key: text('tls-key'),
+    allow_plain_http: flag('allow-plain-http'),
+    proxy: flag('proxy'),
+    rate_limit: text('rate-limit'),
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
 }
 
 const serve: Command = {
@@ -64,73 +114,95 @@ const serve: Command = {
   name: '',
   summary: 'run the appliance’s HTTP API on its ledger',
   usage:
-    '--data DIR [--host 127.0.0.1] [--port 8080] [--init] [--rate-limit N[/BURST]] [--proxy] [--allow-plain-http]',
+    '--data DIR [--config FILE] [--host 127.0.0.1] [--port 8080] [--init] [--http [--allow-plain-http]] [--tls-cert FILE --tls-key FILE] [--rate-limit N[/BURST]] [--proxy]',
   help: [
     'Opens the data directory (its ledger is locked for this process: other commands that write',
-    'it refuse with LEDGER_LOCKED until the server stops) and serves /api/v1 until SIGTERM or',
-    'Ctrl-C; then it answers the requests in flight, makes their records durable and stops.',
+    'it refuse with LEDGER_LOCKED until the server stops) and serves /api/v1 and the console until',
+    'SIGTERM or Ctrl-C; then it answers the requests in flight, makes their records durable and',
+    'stops.',
+    '',
+    'HTTPS by default, with the certificate in DATA/tls (self-signed, made by `appliance init` or',
+    'on the first start; its SHA-256 fingerprint is printed) or the one --tls-cert and --tls-key',
+    'name. --http serves plain HTTP, which carries API tokens and passwords in clear: only on',
+    'loopback addresses, unless --allow-plain-http is given too (behind a TLS-terminating reverse',
+    'proxy; add --proxy to trust its X-Forwarded-For and X-Forwarded-Proto).',
+    '',
+    'Every flag is also a setting in DATA/airlock.toml (or --config FILE) and an AIRLOCK_*',
+    'environment variable; flags win over the environment, which wins over the file. Time-outs',
+    'for slow clients are settings too. docs/CONFIG.md lists them all.',
     '',
     '--init creates the data directory when it does not exist yet, in standalone demo mode, and',
-    'prints a first admin token (this is what `npm start` does with ./data).',
-    'Plain HTTP carries the API tokens in clear: only loopback addresses are served unless',
-    '--allow-plain-http is given (behind a TLS-terminating reverse proxy; add --proxy to trust',
-    'its X-Forwarded-For).',
+    'prints a first admin token (`npm start` does it with ./data, over plain HTTP on 127.0.0.1).',
   ].join('\n'),
   options: {
     ...DATA_OPTION,
+    ...CONFIG_OPTION,
     host: { type: 'string', value: 'ADDRESS', help: 'address to listen on (default 127.0.0.1)' },
     port: { type: 'string', value: 'PORT', help: `port (default ${DEFAULT_PORT}; 0 picks one)` },
     init: { type: 'boolean', help: 'create a demo data directory if there is none' },
-    proxy: { type: 'boolean', help: 'trust X-Forwarded-For from a reverse proxy' },
+    http: { type: 'boolean', help: 'serve plain HTTP instead of HTTPS (loopback only)' },
+    'allow-plain-http': { type: 'boolean', help: 'with --http: serve beyond loopback too' },
+    'tls-cert': { type: 'string', value: 'FILE', help: 'certificate (PEM; default DATA/tls)' },
+    'tls-key': { type: 'string', value: 'FILE', help: 'its private key (PEM, unencrypted)' },
+    proxy: { type: 'boolean', help: 'trust X-Forwarded-For/-Proto from a reverse proxy' },
     'rate-limit': {
       type: 'string',
       value: 'N[/BURST]',
       help: `activation requests per minute per address (default ${DEFAULT_RATE_LIMIT.perMinute}/${DEFAULT_RATE_LIMIT.burst})`,
     },
-    'allow-plain-http': { type: 'boolean', help: 'serve plain HTTP beyond loopback' },
   },
   required: ['data'],
   async run(args, ctx) {
     const dir = args.required('data');
-    const host = args.string('host') ?? '127.0.0.1';
-    const port = parsePort(args.string('port'));
-    const rateLimit = parseRateLimit(args.string('rate-limit'));
-    if (host !== 'localhost' && isIP(host) === 0) {
-      throw new AirlockError('USAGE', `--host must be an IP address, not "${host.slice(0, 60)}".`);
-    }
-    if (!LOOPBACK.has(host) && !args.flag('allow-plain-http')) {
-      throw new AirlockError(
-        'USAGE',
-        `Serving plain HTTP on ${host} would send API tokens in clear over the network. Serve on 127.0.0.1 behind a TLS reverse proxy, or pass --allow-plain-http if the network is trusted.`,
-      );
-    }
+    const config = parseServeConfig(
+      await configSources(dir, args.string('config'), flagsOf(args), ctx),
+    );
     // Listening for SIGTERM/SIGINT before the server announces itself: a stop that comes right
     // after the announcement must find the handler in place, not end the process uncleanly.
     const stopped = ctx.untilStopped();
     const fresh =
       args.flag('init') &&
       (await stat(join(dir, DATA_FILES.settings)).catch(() => undefined)) === undefined;
-    const intro = fresh ? await initDemo(dir, ctx) : [];
+    const intro = fresh ? await initDemo(dir, config, ctx) : [];
+    const tls = config.tls ? await loadTls(dir, config, ctx) : undefined;
+    if (tls !== undefined)
+      for (const warning of tlsWarnings(tls, config, ctx.now())) ctx.warn(warning);
     const running = await runAppliance({
       dir,
-      host,
-      port,
+      host: config.host,
+      port: config.port,
       passphrase: ctx.passphrase,
       clock: ctx.now,
       random: ctx.random,
-      proxy: args.flag('proxy'),
+      proxy: config.proxy,
+      rateLimit: config.rateLimit,
+      limits: config.timeouts,
+      closeTimeoutMs: config.timeouts.shutdownMs,
       log: ctx.warn,
-      ...(rateLimit === undefined ? {} : { rateLimit }),
+      ...(tls === undefined ? {} : { tls }),
     });
     const api = `${running.url}/api/v1`;
     if (args.json) {
       ctx.say(
-        JSON.stringify({ listening: running.url, api, console: `${running.url}/`, dataDir: dir }),
+        JSON.stringify({
+          listening: running.url,
+          api,
+          console: `${running.url}/`,
+          dataDir: dir,
+          tls: tls === undefined ? null : tlsData(tls),
+        }),
       );
     } else {
       for (const line of [
         ...intro,
         `Airlock appliance ${formatId('appliance', running.identity.applianceId)} (${running.identity.settings.mode}) serving ${api}`,
+        ...(tls === undefined
+          ? []
+          : [
+              ...(tls.created ? ['Made a self-signed TLS certificate for this appliance.'] : []),
+              ...tlsLines(tls),
+              '  (browsers show it for a self-signed certificate: compare before trusting it)',
+            ]),
         `  operator console: ${running.url}/    (sign in with an API token)`,
         `  health: ${api}/health    API description: ${api}/openapi.json`,
         fresh
