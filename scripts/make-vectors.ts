@@ -48,6 +48,12 @@ import {
   type RevocationBundle,
   signBundle,
 } from '../src/core/formats/revocation-bundle.ts';
+import {
+  issueRootHandover,
+  rootHandoverCompact,
+  type RootHandoverFields,
+  rootHandoverText,
+} from '../src/core/formats/root-handover.ts';
 import { formatId, keyIdOf, productTag } from '../src/core/ids.ts';
 import { kindByte, type KindLetter } from '../src/core/kinds.ts';
 import { CONTEXT, signingInput } from '../src/core/signing.ts';
@@ -76,6 +82,8 @@ export const SEEDS = {
   other: fill(0x03),
   /** A second appliance, certified for every product. */
   appliance2: fill(0x04),
+  /** A second vendor root: the one a root hand-over names (§16). */
+  vendor2: fill(0x05),
 } as const;
 export type KeyName = keyof typeof SEEDS;
 
@@ -2098,6 +2106,180 @@ function bundleFile(certs: readonly Certificate[]): Json {
 }
 
 // ---------------------------------------------------------------------------------------------
+// §16 Root hand-overs
+
+const HANDOVER_INPUTS: readonly { name: string; fields: RootHandoverFields }[] = [
+  {
+    name: 'the vendor root hands over to a new root and stays trusted',
+    fields: {
+      newPublicKey: signers.vendor2.publicKey,
+      issuedAt: T0 + 100 * DAY,
+      retiresSigner: false,
+    },
+  },
+  {
+    name: 'the vendor root hands over to the new root and retires itself',
+    fields: {
+      newPublicKey: signers.vendor2.publicKey,
+      issuedAt: T0 + 400 * DAY,
+      retiresSigner: true,
+    },
+  },
+];
+
+function rawHandover(
+  change: {
+    kind?: number;
+    keyId?: Uint8Array;
+    newKeyId?: Uint8Array;
+    newPublicKey?: Uint8Array;
+    flags?: number;
+  } = {},
+  signer: Signer = signers.vendor,
+): Uint8Array {
+  const newPublicKey = change.newPublicKey ?? signers.vendor2.publicKey;
+  const body = new ByteWriter()
+    .u8(change.kind ?? kind('H'))
+    .bytes(change.keyId ?? keyIdOf(signer.publicKey))
+    .bytes(change.newKeyId ?? keyIdOf(newPublicKey))
+    .bytes(newPublicKey)
+    .u32(T0 + 100 * DAY)
+    .u8(change.flags ?? 0)
+    .finish();
+  return concatBytes(body, signer.sign(signingInput('rootHandover', body)));
+}
+
+function handoverFile(): Json {
+  const good = HANDOVER_INPUTS.map((v) => {
+    const h = issueRootHandover(v.fields, signers.vendor);
+    return {
+      name: v.name,
+      fields: {
+        newPublicKey: toHex(v.fields.newPublicKey),
+        issuedAt: v.fields.issuedAt,
+        retiresSigner: v.fields.retiresSigner,
+      },
+      signerKeyId: toHex(h.signerKeyId),
+      newKeyId: toHex(h.newKeyId),
+      newKeyIdText: formatId('key', h.newKeyId),
+      publicKey: toHex(signers.vendor.publicKey),
+      text: rootHandoverText(h),
+      compact: rootHandoverCompact(h),
+      hex: toHex(h.bytes),
+      ...signedParts(h.bytes, signingInput('rootHandover', h.bytes.subarray(0, 46))),
+    };
+  });
+  const h = issueRootHandover(HANDOVER_INPUTS[0]!.fields, signers.vendor);
+  const text = rootHandoverText(h);
+  const vendorKeyId = toHex(keyIdOf(signers.vendor.publicKey));
+  const bad: BadVector[] = [
+    {
+      description: 'wrong check character in group 22 (the last)',
+      text: wrongCheck(text, 22),
+      code: 'CODE_GROUP_MISTYPED',
+      stage: 'decode',
+      group: 22,
+    },
+    {
+      description: 'only 21 groups',
+      text: dropGroups(text, 21),
+      code: 'CODE_MALFORMED',
+      stage: 'decode',
+    },
+    {
+      description: 'an appliance certificate where a hand-over is expected',
+      text: certificateText(issueCertificate(CERTIFICATE_INPUTS[0]!.fields, signers.vendor)),
+      code: 'CODE_WRONG_KIND',
+      stage: 'decode',
+    },
+    {
+      description: 'format version 2 (kind byte H|2)',
+      text: encodeTyped(rawHandover({ kind: kind('H', 2) })),
+      code: 'FORMAT_UNSUPPORTED_VERSION',
+      stage: 'decode',
+    },
+    {
+      description: 'the new key ID is not the ID of the new key',
+      text: encodeTyped(rawHandover({ newKeyId: keyIdOf(signers.other.publicKey) })),
+      code: 'FORMAT_INVALID',
+      stage: 'decode',
+    },
+    {
+      description: 'the root hands over to itself',
+      text: encodeTyped(rawHandover({ newPublicKey: signers.vendor.publicKey })),
+      code: 'FORMAT_INVALID',
+      stage: 'decode',
+    },
+    {
+      description: 'an unknown flag bit (0x02)',
+      text: encodeTyped(rawHandover({ flags: 0x02 })),
+      code: 'FORMAT_INVALID',
+      stage: 'decode',
+    },
+    {
+      description: 'binary: 109 bytes (truncated)',
+      hex: toHex(h.bytes.subarray(0, 109)),
+      code: 'FORMAT_INVALID',
+      stage: 'decode',
+    },
+    {
+      description: 'binary: 111 bytes (one trailing byte)',
+      hex: toHex(concatBytes(h.bytes, new Uint8Array(1))),
+      code: 'FORMAT_INVALID',
+      stage: 'decode',
+    },
+    {
+      description: 'one bit flipped in the signature',
+      text: encodeTyped(flipBit(h.bytes, 90, 2)),
+      code: 'SIGNATURE_INVALID',
+      stage: 'signature',
+    },
+    {
+      description: 'the retire flag set after signing (check characters recomputed)',
+      text: encodeTyped(flipBit(h.bytes, 45, 0)),
+      code: 'SIGNATURE_INVALID',
+      stage: 'signature',
+    },
+    {
+      description: 'non-canonical signature: S replaced by S + L',
+      text: encodeTyped(withSignature(h.bytes, sPlusL(h.bytes.subarray(46)))),
+      code: 'SIGNATURE_INVALID',
+      stage: 'signature',
+    },
+    {
+      description: "signed by another key but naming the vendor's key ID",
+      text: encodeTyped(rawHandover({ keyId: keyIdOf(signers.vendor.publicKey) }, signers.other)),
+      code: 'SIGNATURE_INVALID',
+      stage: 'signature',
+    },
+    {
+      description: 'signed by a key that is not pinned (its own key ID)',
+      text: encodeTyped(rawHandover({}, signers.other)),
+      code: 'KEY_UNKNOWN',
+      stage: 'signature',
+    },
+    {
+      description: 'signed by a root this machine holds as retired',
+      text,
+      code: 'REVOKED',
+      stage: 'signature',
+      retired: [vendorKeyId],
+    },
+    {
+      description: 'naming a new root this machine holds as retired',
+      text,
+      code: 'REVOKED',
+      stage: 'import',
+      retired: [toHex(keyIdOf(signers.vendor2.publicKey))],
+    },
+  ];
+  return file('Root hand-overs', '§16', good, bad, {
+    vendorPublicKey: toHex(signers.vendor.publicKey),
+    context: CONTEXT.rootHandover,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // The files
 
 const README = `# Format test vectors
@@ -2107,10 +2289,10 @@ to use them). **Do not edit these files by hand.**
 
 - **Where they come from:** generated by \`scripts/make-vectors.ts\` (\`npm run vectors\`) from fixed
   seeds (\`keys.json\`: the vendor key is the seed 32 × 0x01, the appliance key 32 × 0x02, an
-  untrusted key 32 × 0x03, a second appliance 32 × 0x04) and fixed times counted from
-  2026-01-01T00:00:00Z (1767225600). Ed25519 signatures are deterministic, so the files are
-  reproducible byte for byte; \`test/core/vectors.test.ts\` regenerates them and fails if these
-  files drifted from the code.
+  untrusted key 32 × 0x03, a second appliance 32 × 0x04, a second vendor root 32 × 0x05) and
+  fixed times counted from 2026-01-01T00:00:00Z (1767225600). Ed25519 signatures are
+  deterministic, so the files are reproducible byte for byte; \`test/core/vectors.test.ts\`
+  regenerates them and fails if these files drifted from the code.
 - **How they are checked:** \`test/core/vectors.test.ts\` decodes every good vector to its fields,
   re-encodes it to the same text and bytes and verifies its signature with @noble/curves (strict
   RFC 8032); every bad vector must fail with exactly its \`code\` at its \`stage\`. Every signature
@@ -2129,6 +2311,7 @@ to use them). **Do not edit these files by hand.**
 | \`response.json\` | activation responses, typed and combined QR forms (§9) |
 | \`deactivation.json\` | deactivation codes (§10) |
 | \`revocation-bundle.json\` | vendor and site revocation bundles (§11) |
+| \`root-handover.json\` | root hand-overs (§16) |
 
 Every file has \`good\` vectors (fields, \`text\` and/or \`hex\`, and for signed artefacts
 \`signingInput\` and \`signature\` in hex) and \`bad\` vectors (\`text\` or \`hex\` as input, the
@@ -2151,6 +2334,7 @@ export function renderVectorFiles(): Record<string, string> {
         appliance: keyInfo('appliance'),
         other: keyInfo('other'),
         appliance2: keyInfo('appliance2'),
+        vendor2: keyInfo('vendor2'),
       },
       times: { T0, T0Iso: new Date(T0 * 1000).toISOString() },
     },
@@ -2163,6 +2347,7 @@ export function renderVectorFiles(): Record<string, string> {
     'response.json': responses.json,
     'deactivation.json': deactivationFile(),
     'revocation-bundle.json': bundleFile(certificates.certs),
+    'root-handover.json': handoverFile(),
   };
   const out: Record<string, string> = { 'README.md': README };
   for (const [name, json] of Object.entries(files))

@@ -12,6 +12,7 @@ export const KINDS = {
   A: 'appliance certificate',
   B: 'revocation bundle',
   S: 'held license key',
+  H: 'root hand-over',
 } as const;
 
 export type KindLetter = keyof typeof KINDS;

@@ -9,6 +9,7 @@ export const CONTEXT = {
   certificate: 'airlock-appliance-cert-v1',
   revocations: 'airlock-revocations-v1',
   usageReport: 'airlock-usage-report-v1',
+  rootHandover: 'airlock-root-handover-v1',
 } as const;
 
 export type SignedArtefact = keyof typeof CONTEXT;

@@ -232,6 +232,17 @@ export function decodeCompact(input: string, limits: TypedLimits): Uint8Array {
   return base32crockford.decode(input);
 }
 
+/**
+ * A code of a fixed number of groups that may come in either form (§2.3, §7.2): exactly the
+ * compact length without dashes or white space is read as the compact form, anything else as
+ * the typed form.
+ */
+export function decodeTypedOrCompact(input: string, limits: TypedLimits): Uint8Array {
+  const trimmed = input.trim();
+  const compact = trimmed.length === limits.maxGroups * GROUP_DATA_CHARS && !/[-\s]/.test(trimmed);
+  return compact ? decodeCompact(trimmed, limits) : decodeTyped(trimmed, limits);
+}
+
 function describeCount(limits: TypedLimits): string {
   return limits.minGroups === limits.maxGroups
     ? `${limits.maxGroups}`

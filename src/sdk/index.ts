@@ -15,6 +15,11 @@ export {
 } from '../core/fingerprint.ts';
 export { parseTrust, trustFile, type TrustAnchors, type TrustFile } from './trust.ts';
 export {
+  applyRootHandover,
+  type RootHandoverOptions,
+  type RootHandoverResult,
+} from './root-handover.ts';
+export {
   verifyLicenseKey,
   type VerifyLicenseOptions,
   DEFAULT_LEEWAY_SECONDS,

@@ -1,5 +1,6 @@
-// Trust anchors: the vendor root public keys a client pins (by key ID, so roots can rotate) and
-// appliance certificates it already knows. Read from a small JSON file (docs/SDK.md).
+// Trust anchors: the vendor root public keys a client pins (by key ID, so roots can rotate), the
+// roots it no longer trusts (retired), and appliance certificates it already knows. Read from a
+// small JSON file (docs/SDK.md "Trust").
 
 import { equalBytes, fromHex, toHex } from '../core/bytes.ts';
 import type { Verifier } from '../core/crypto.ts';
@@ -15,6 +16,7 @@ import { formatId, keyIdOf, parseId } from '../core/ids.ts';
 export const TRUST_FORMAT = 'airlock-trust/v1';
 const MAX_ROOTS = 64;
 const MAX_CERTIFICATES = 256;
+const MAX_RETIRED = 64;
 
 export interface TrustRoot {
   readonly keyId: Uint8Array;
@@ -24,12 +26,19 @@ export interface TrustRoot {
 export interface TrustAnchors {
   readonly roots: readonly TrustRoot[];
   readonly certificates: readonly Certificate[];
+  /**
+   * Key IDs of roots retired or revoked (docs/KEYS.md): never pinned again, not even by a
+   * hand-over, and a hand-over they signed is refused.
+   */
+  readonly retired?: readonly Uint8Array[];
 }
 
 export interface TrustFile {
   format: typeof TRUST_FORMAT;
   roots: { keyId: string; publicKey: string }[];
   certificates: string[];
+  /** Left out when empty, so trust files without retired roots read as before. */
+  retired?: string[];
 }
 
 function invalid(message: string): AirlockError {
@@ -44,11 +53,15 @@ export function parseTrust(json: unknown): TrustAnchors {
   if (file['format'] !== TRUST_FORMAT) throw invalid(`"format" must be "${TRUST_FORMAT}"`);
   const roots = file['roots'];
   const certs = file['certificates'] ?? [];
+  const retired = file['retired'] ?? [];
   if (!Array.isArray(roots) || roots.length === 0 || roots.length > MAX_ROOTS) {
     throw invalid(`"roots" must list 1 to ${MAX_ROOTS} vendor keys`);
   }
   if (!Array.isArray(certs) || certs.length > MAX_CERTIFICATES) {
     throw invalid(`"certificates" must be a list of at most ${MAX_CERTIFICATES}`);
+  }
+  if (!Array.isArray(retired) || retired.length > MAX_RETIRED) {
+    throw invalid(`"retired" must be a list of at most ${MAX_RETIRED} key IDs`);
   }
   const parsedRoots = roots.map((root: unknown, i): TrustRoot => {
     const r = (typeof root === 'object' && root !== null ? root : {}) as Record<string, unknown>;
@@ -74,7 +87,23 @@ export function parseTrust(json: unknown): TrustAnchors {
       throw invalid(`certificate ${i + 1}: ${(error as Error).message}`);
     }
   });
-  return { roots: parsedRoots, certificates: parsedCerts };
+  const parsedRetired = retired.map((keyId: unknown, i) => {
+    try {
+      return parseId('key', keyId);
+    } catch {
+      throw invalid(`retired key ${i + 1} must be key_ and 8 hex digits`);
+    }
+  });
+  for (const keyId of parsedRetired) {
+    if (findRoot({ roots: parsedRoots, certificates: [] }, keyId) !== undefined) {
+      throw invalid(`${formatId('key', keyId)} is both pinned and retired`);
+    }
+  }
+  return {
+    roots: parsedRoots,
+    certificates: parsedCerts,
+    ...(parsedRetired.length === 0 ? {} : { retired: parsedRetired }),
+  };
 }
 
 export function trustFile(trust: TrustAnchors): TrustFile {
@@ -85,7 +114,15 @@ export function trustFile(trust: TrustAnchors): TrustFile {
       publicKey: toHex(r.publicKey),
     })),
     certificates: trust.certificates.map(certificateText),
+    ...(trust.retired === undefined || trust.retired.length === 0
+      ? {}
+      : { retired: trust.retired.map((keyId) => formatId('key', keyId)) }),
   };
+}
+
+/** Whether the trust anchors hold this root key ID as retired. */
+export function isRetired(trust: TrustAnchors, keyId: Uint8Array): boolean {
+  return (trust.retired ?? []).some((k) => equalBytes(k, keyId));
 }
 
 export function findRoot(trust: TrustAnchors, keyId: Uint8Array): TrustRoot | undefined {

@@ -65,6 +65,7 @@ function signedVectors(): Signed[] {
     'certificate.json': 'publicKey',
     'response.json': 'appliancePublicKey',
     'revocation-bundle.json': 'publicKey',
+    'root-handover.json': 'publicKey',
   };
   return Object.entries(keyField).flatMap(([file, field]) => {
     const json = JSON.parse(readFileSync(new URL(file, VECTORS), 'utf8')) as {

@@ -11,6 +11,7 @@ import { decodeDeactivation, parseDeactivation } from '../../src/core/formats/de
 import { decodeLicenseKey, parseLicenseKey } from '../../src/core/formats/license-key.ts';
 import { decodeResponse, parseResponse } from '../../src/core/formats/response.ts';
 import { parseBundle } from '../../src/core/formats/revocation-bundle.ts';
+import { decodeRootHandover, parseRootHandover } from '../../src/core/formats/root-handover.ts';
 import { ID_PREFIX, type IdKind, parseId } from '../../src/core/ids.ts';
 
 type Decoder = (input: unknown) => unknown;
@@ -22,6 +23,7 @@ const TEXT_DECODERS: Record<string, Decoder> = {
   decodeResponse: (x) => decodeResponse(x),
   decodeDeactivation,
   decodeCertificate,
+  decodeRootHandover,
   ...Object.fromEntries(
     (Object.keys(ID_PREFIX) as IdKind[]).map((kind) => [
       `parseId(${kind})`,
@@ -40,6 +42,7 @@ const INTERNAL_BYTE_DECODERS: Record<string, Decoder> = {
   parseResponse: (x) => parseResponse(x as Uint8Array),
   parseCertificate: (x) => parseCertificate(x as Uint8Array),
   parseDeactivation: (x) => parseDeactivation(x as Uint8Array),
+  parseRootHandover: (x) => parseRootHandover(x as Uint8Array),
 };
 
 const NOT_STRINGS: [string, unknown][] = [

@@ -63,6 +63,15 @@ import {
   signBundle,
   verifyBundleSignature,
 } from '../../src/core/formats/revocation-bundle.ts';
+import {
+  decodeRootHandover,
+  issueRootHandover,
+  parseRootHandover,
+  type RootHandover,
+  rootHandoverCompact,
+  rootHandoverText,
+  verifyRootHandoverSignature,
+} from '../../src/core/formats/root-handover.ts';
 import { formatId, keyIdOf, productTag } from '../../src/core/ids.ts';
 import { signingInput } from '../../src/core/signing.ts';
 import {
@@ -588,3 +597,57 @@ for (const v of list(load('revocation-bundle.json'), 'good')) {
   });
 }
 badVectors('revocation-bundle.json', 'A revocation bundle', verifyBundle);
+
+// ---------------------------------------------------------------------------------------------
+// §16 Root hand-overs
+
+/** §16.2: framing, then the signer (retired, pinned, signature), then the new root not retired. */
+function verifyHandover(v: Obj): RootHandover {
+  const retired = ((v['retired'] as string[] | undefined) ?? []).map(hex);
+  const isRetired = (keyId: Uint8Array) => retired.some((k) => equalBytes(k, keyId));
+  const handover = at('decode', () =>
+    v['text'] !== undefined ? decodeRootHandover(v['text']) : parseRootHandover(hex(v['hex'])),
+  );
+  if (isRetired(handover.signerKeyId)) refuse('signature', 'REVOKED');
+  const root = at('signature', () => trustedKey(handover.signerKeyId));
+  if (!verifyRootHandoverSignature(handover, root, nobleSuite)) {
+    refuse('signature', 'SIGNATURE_INVALID');
+  }
+  if (isRetired(handover.newKeyId)) refuse('import', 'REVOKED');
+  return handover;
+}
+
+for (const v of list(load('root-handover.json'), 'good')) {
+  test(`root hand-over "${str(v['name'])}" decodes, re-encodes and verifies`, (t) => {
+    const handover = verifyHandover(v);
+    const f = v['fields'] as Obj;
+    same(t, toHex(handover.newPublicKey), f['newPublicKey']);
+    same(t, handover.issuedAt, f['issuedAt']);
+    same(t, handover.retiresSigner, f['retiresSigner']);
+    same(t, toHex(handover.signerKeyId), v['signerKeyId']);
+    same(t, toHex(handover.newKeyId), v['newKeyId']);
+    same(t, toHex(keyIdOf(handover.newPublicKey)), v['newKeyId']);
+    same(t, formatId('key', handover.newKeyId), v['newKeyIdText']);
+    same(t, toHex(handover.bytes), v['hex']);
+    same(t, rootHandoverText(handover), v['text']);
+    same(t, rootHandoverCompact(handover), v['compact']);
+    same(t, decodeRootHandover(v['compact']), handover);
+    same(t, parseRootHandover(hex(v['hex'])), handover);
+    const reissued = issueRootHandover(
+      {
+        newPublicKey: hex(f['newPublicKey']),
+        issuedAt: num(f['issuedAt']),
+        retiresSigner: f['retiresSigner'] as boolean,
+      },
+      signerFor(v['publicKey']),
+    );
+    same(t, reissued.bytes, handover.bytes);
+    checkSignature(
+      t,
+      v,
+      signingInput('rootHandover', handover.bytes.subarray(0, 46)),
+      vendorPublicKey,
+    );
+  });
+}
+badVectors('root-handover.json', 'A root hand-over', verifyHandover);

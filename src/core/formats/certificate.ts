@@ -7,7 +7,7 @@ import { AirlockError } from '../errors.ts';
 import { certificateIdOf, keyIdOf, NAME_PATTERN, productTag } from '../ids.ts';
 import { expectKind, kindByte } from '../kinds.ts';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, signingInput } from '../signing.ts';
-import { decodeCompact, decodeTyped, encodeCompact, encodeTyped } from '../typed-code.ts';
+import { decodeTypedOrCompact, encodeCompact, encodeTyped } from '../typed-code.ts';
 
 const VERSION = 1;
 export const CERTIFICATE_BYTES = 115;
@@ -17,7 +17,6 @@ const LIMITS = {
   maxGroups: 23,
   kind: { letter: 'A', version: VERSION },
 } as const;
-const COMPACT_CHARS = (CERTIFICATE_BYTES / 5) * 8;
 
 export interface CertificateFields {
   /** Stable across key rotations: activation IDs are unique per appliance ID. */
@@ -124,8 +123,5 @@ export function certificateCompact(cert: Certificate): string {
 /** Reads a certificate from its typed form (with dashes) or its compact form (without). */
 export function decodeCertificate(text: unknown): Certificate {
   if (typeof text !== 'string') throw new TypeError('an appliance certificate must be a string');
-  const trimmed = text.trim();
-  const compact = trimmed.length === COMPACT_CHARS && !/[-\s]/.test(trimmed);
-  const bytes = compact ? decodeCompact(trimmed, LIMITS) : decodeTyped(trimmed, LIMITS);
-  return parseCertificate(bytes);
+  return parseCertificate(decodeTypedOrCompact(text, LIMITS));
 }
