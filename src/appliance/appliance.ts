@@ -459,6 +459,15 @@ export function createAppliance(deps: ApplianceDeps) {
       };
     },
 
+    /**
+     * Appends an entry to the audit trail (admin actions, refusals, alerts: src/http/audit.ts).
+     * Resolves once it is durable; rejects with LEDGER_UNAVAILABLE when it could not be written.
+     */
+    async audit(entry: Omit<ApplianceEvents['audit'], 'at'>): Promise<void> {
+      const now = clock();
+      await ledger.append('audit', { ...entry, at: now }, now * 1000);
+    },
+
     licenses(): LicenseSummary[] {
       const now = clock();
       return [...ledger.state.licenses.values()].map((l) => summary(l, now));

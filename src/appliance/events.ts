@@ -92,10 +92,18 @@ export interface SyncExported {
   readonly at: number;
 }
 
+/**
+ * One entry of the audit trail: an admin's action, a refusal, or an alert (src/appliance/alerts.ts),
+ * with who did it and from where. Recorded by the HTTP API; the hash chain makes it tamper-evident.
+ */
 export interface AuditEvent {
   readonly at: number;
+  /** "POST /api/v1/licenses", or an alert's kind ("alert:many-refusals"). */
   readonly action: string;
-  readonly result: 'ok' | 'refused';
+  readonly result: 'ok' | 'refused' | 'alert';
+  /** "user:alice", "token:tok_1a2b3c4d", or "anonymous". */
+  readonly actor?: string;
+  readonly status?: number;
   readonly code?: string;
   readonly detail?: string;
   readonly ip?: string;

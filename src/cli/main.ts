@@ -18,6 +18,7 @@ import { serveCommands } from './commands/serve.ts';
 import { syncCommands } from './commands/sync.ts';
 import { tokenCommands } from './commands/token.ts';
 import { userCommands } from './commands/user.ts';
+import { auditCommands } from './commands/audit.ts';
 import { vendorCommands } from './commands/vendor.ts';
 import type { CliContext, Env } from './context.ts';
 import { commandHelp, groupHelp, overview } from './help.ts';
@@ -37,6 +38,7 @@ const GROUPS: readonly CommandGroup[] = [
   syncCommands,
   tokenCommands,
   userCommands,
+  auditCommands,
   ledgerCommands,
   scanCommands,
   clientCommands,

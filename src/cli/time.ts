@@ -69,3 +69,16 @@ export function parseExpiry(text: string, now: number): number {
   }
   return seconds;
 }
+
+/** --since: a date (UTC), or a time ago such as -7d, -12h. */
+export function parseSince(text: string, now: number): number {
+  const relative = /^-(.+)$/.exec(text.trim());
+  const seconds = relative ? now - parseDuration(relative[1]!, '--since') : parseInstant(text);
+  if (seconds === undefined || seconds < 0) {
+    throw new AirlockError(
+      'USAGE',
+      `--since "${text.slice(0, 40)}" is not a time: give a date such as 2030-01-31 (UTC) or a time ago such as -7d or -12h.`,
+    );
+  }
+  return seconds;
+}

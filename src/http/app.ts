@@ -7,6 +7,7 @@ import Koa from 'koa';
 import type { Appliance } from '../appliance/appliance.ts';
 import type { TokenBook } from '../appliance/tokens.ts';
 import type { UserBook } from '../appliance/users.ts';
+import { createAuditTrail } from './audit.ts';
 import { createGuards } from './auth.ts';
 import { type ConsoleAssets, consoleMiddleware } from './console.ts';
 import { HttpError, renderError } from './errors.ts';
@@ -14,6 +15,7 @@ import { SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from './security-headers.
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.ts';
 import type { HttpContext, HttpMiddleware, HttpState, Route } from './route.ts';
 import { activationRoutes } from './routes/activations.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { type LedgerAdmin, ledgerRoutes } from './routes/ledger.ts';
@@ -65,6 +67,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
   app.on('error', (error: unknown) => log('response failed', error));
 
   const limiter = createRateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT, clock);
+  const audit = createAuditTrail({ appliance, clock, log });
   const sessionLimits = options.sessionLimits ?? DEFAULT_SESSION_LIMITS;
   const sessions = createSessionStore(sessionLimits);
   const guard = createGuards({
@@ -94,6 +97,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
     ...activationRoutes(appliance),
     ...syncRoutes(appliance),
     ...ledgerRoutes(options.ledger, { log }),
+    ...auditRoutes(options.ledger, audit),
     ...sessionRoutes(appliance, sessions, sessionLimits, clock),
     ...authRoutes({
       users: options.users,
@@ -126,6 +130,7 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
     ctx.set(SECURITY_HEADERS);
     // Over HTTPS, or behind a TLS proxy that says so (X-Forwarded-Proto, trusted with `proxy`).
     if (ctx.secure) ctx.set('Strict-Transport-Security', STRICT_TRANSPORT_SECURITY);
+    let code: string | undefined;
     try {
       await next();
       if (ctx.body === undefined && ctx.status === 404) throw notRouted(router, ctx.path);
@@ -135,7 +140,9 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
       ctx.set(rendered.headers);
       ctx.status = rendered.status;
       ctx.body = rendered.body;
+      code = rendered.body.error.code;
     }
+    audit.record(ctx, code);
   });
   if (options.console !== undefined) app.use(consoleMiddleware(options.console.assets));
   app.use(router.routes());

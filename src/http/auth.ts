@@ -117,6 +117,8 @@ export function createGuards(options: AuthOptions) {
     const admitted = ACCESS_ROLES[access];
     return async (ctx, next) => {
       const caller = await identify(ctx);
+      // Known before the role is judged, so the audit trail says who was refused.
+      ctx.state.auth = caller;
       if (!admitted.includes(caller.role)) {
         const who = caller.via === 'token' ? 'This token' : 'Your account';
         throw new HttpError(

@@ -2,7 +2,7 @@
 // and the API tokens, with their schemas.
 
 import { ROLES } from '../appliance/roles.ts';
-import { ok, operation } from './openapi-operation.ts';
+import { ok, operation, query } from './openapi-operation.ts';
 import { jsonContent, nullable, object, ref, str } from './openapi-schemas.ts';
 
 const ROLE = { enum: [...ROLES] };
@@ -18,6 +18,26 @@ const pathParameter = (name: string, description: string) => ({
 const USER_NAME = pathParameter('name', 'The user’s name.');
 
 export const ACCESS_SCHEMAS = {
+  AuditEntry: object(
+    {
+      seq: { type: 'integer', description: 'The ledger record holding it.' },
+      at: { type: 'integer', description: 'Unix seconds.' },
+      action: str('"METHOD /path", or "alert:KIND".'),
+      result: { enum: ['ok', 'refused', 'alert'] },
+      actor: str('"user:NAME", "token:tok_…" or "anonymous".'),
+      status: { type: 'integer' },
+      code: str('The refusal’s error code.'),
+      detail: str('The name a sign-in tried, an alert’s sentence, or refusals counted.'),
+      ip: str('The client address.'),
+    },
+    ['seq', 'at', 'action', 'result'],
+  ),
+  Alert: object({
+    kind: { enum: ['many-machines', 'many-refusals', 'out-of-scope'] },
+    at: { type: 'integer', description: 'Unix seconds.' },
+    subject: str('The license (lic_…) or the client address it is about.'),
+    message: str('What was seen and what to check.'),
+  }),
   SignedIn: object({
     user: str('The user’s name.'),
     role: ROLE,
@@ -48,6 +68,35 @@ const SIGNED_OUT = object({
 });
 
 export const accessPaths = {
+  '/audit': {
+    get: operation({
+      id: 'auditTrail',
+      summary:
+        'The audit trail, newest first: admin actions and refusals (who, what, from where, result) and alerts, from the ledger’s hash chain.',
+      tag: 'access',
+      access: 'audit',
+      parameters: [
+        query('limit', 'Entries in the page.', { type: 'integer', minimum: 1, maximum: 500 }),
+        query('before', 'nextBefore of the page before.', { type: 'integer', minimum: 1 }),
+      ],
+      ok: ok(
+        object({
+          entries: { type: 'array', items: ref('AuditEntry') },
+          nextBefore: { ...nullable('integer'), description: 'null: no older entries.' },
+        }),
+      ),
+      errors: [501],
+    }),
+  },
+  '/alerts': {
+    get: operation({
+      id: 'alerts',
+      summary: 'Alerts raised since the server started (older ones are in the audit trail).',
+      tag: 'access',
+      access: 'audit',
+      ok: ok(object({ alerts: { type: 'array', items: ref('Alert') } })),
+    }),
+  },
   '/auth/sign-in': {
     post: operation({
       id: 'signIn',

@@ -15,8 +15,10 @@ export interface Caller {
 }
 
 export interface HttpState {
-  /** The caller, once the auth guard has passed. */
+  /** The caller, once the auth guard has passed (or the user just signed in). */
   auth?: Caller;
+  /** A word for the audit trail about this request (the name a sign-in tried). */
+  auditDetail?: string;
 }
 
 export type HttpContext = RouterContext<HttpState>;

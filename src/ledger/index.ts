@@ -3,6 +3,7 @@
 export { openLedger, type Ledger, type LedgerNotice, type LedgerOptions } from './ledger.ts';
 export type { Reducer } from './replay.ts';
 export { verifyLedger, type VerifyOptions, type VerifyResult } from './verify.ts';
+export { allRecords } from './all-records.ts';
 export type { BadRecord } from './reader.ts';
 export type { RecentOptions, RecentPage } from './recent.ts';
 export {

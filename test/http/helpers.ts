@@ -200,3 +200,17 @@ export async function setup(t: ExecutionContext, options: SetupOptions = {}) {
     },
   };
 }
+
+/**
+ * Records of the ledger other than the audit trail's: what a refused request must not change (a
+ * refusal itself is recorded, as an `audit` record).
+ */
+export function domainRecords(s: Setup): number {
+  return s.ledger!.head.seq - s.appliance.state.auditEvents;
+}
+
+/** The hash of the file ledger's record `seq`. */
+export async function hashOf(s: Setup, seq: number): Promise<string> {
+  const { records } = await s.ledger!.recent({ limit: 1, before: seq + 1 });
+  return records[0]!.hash;
+}

@@ -10,7 +10,7 @@ import { applianceReducer } from '../../src/appliance/service.ts';
 import { openLedger, type VerifyResult } from '../../src/ledger/index.ts';
 import type { LedgerAdmin } from '../../src/http/routes/ledger.ts';
 import { createChallenge, emptyState } from '../../src/sdk/index.ts';
-import { NOW, type Setup, setup } from './helpers.ts';
+import { domainRecords, hashOf, NOW, type Setup, setup } from './helpers.ts';
 
 const ROUTES = [
   ['GET', '/ledger'],
@@ -119,7 +119,7 @@ test('events leave out the keyed hash of an appliance-held key', async (t) => {
 
 test('bad event queries are FORMAT_INVALID naming the parameter, and change nothing', async (t) => {
   const s = await setup(t, { fileLedger: true });
-  const head = s.ledger!.head;
+  const before = domainRecords(s);
   for (const [query, field] of [
     ['limit=0', 'limit'],
     ['limit=501', 'limit'],
@@ -137,7 +137,7 @@ test('bad event queries are FORMAT_INVALID naming the parameter, and change noth
   }
   const twice = await s.call('GET', '/ledger/events?limit=1&limit=2', { token: s.tokens.admin });
   t.is(twice.json.error.code, 'FORMAT_INVALID');
-  t.deepEqual(s.ledger!.head, head);
+  t.is(domainRecords(s), before, 'only the audit trail grew');
 });
 
 test('verify streams progress in bytes, then the result of a sound journal', async (t) => {
@@ -150,10 +150,10 @@ test('verify streams progress in bytes, then the result of a sound journal', asy
   const progress = got.filter((l) => 'progress' in l).map((l) => l['progress']);
   t.true(progress.length >= 1);
   t.true('progress' in got[0]!, 'the first line is progress');
-  t.deepEqual(progress.at(-1), { done: progress.at(-1).total, total: progress.at(-1).total });
-  t.true(progress.at(-1).total > 0);
+  // The request's own audit record may land while the journal is read: done ≤ total.
+  t.true(progress.at(-1).done > 0 && progress.at(-1).done <= progress.at(-1).total);
   t.deepEqual(got.at(-1), {
-    result: { ok: true, records: 4, lastSeq: 4, lastHash: s.ledger!.head.hash },
+    result: { ok: true, records: 4, lastSeq: 4, lastHash: await hashOf(s, 4) },
   });
 });
 
@@ -212,7 +212,7 @@ test('checkpoint writes a snapshot now, and a ledger reopened from these files u
   const res = await s.call('POST', '/ledger/checkpoint', { token: s.tokens.admin, body: {} });
   t.is(res.status, 200, res.text);
   t.deepEqual(Object.keys(res.json).sort(), ['at', 'hash', 'seq']);
-  t.like(res.json, { seq: 3, hash: s.ledger!.head.hash });
+  t.like(res.json, { seq: 3, hash: await hashOf(s, 3) });
   t.true(Number.isSafeInteger(res.json.at));
   const ledgerDir = join(s.dir, 'ledger');
   const snapshot = JSON.parse(await readFile(join(ledgerDir, 'snapshot.json'), 'utf8'));
@@ -225,7 +225,8 @@ test('checkpoint writes a snapshot now, and a ledger reopened from these files u
   await cp(join(ledgerDir, 'journal'), join(copy, 'journal'), { recursive: true });
   await cp(join(ledgerDir, 'snapshot.json'), join(copy, 'snapshot.json'));
   const reopened = await openLedger({ dir: copy, reducer: applianceReducer, purpose: 'test' });
-  t.deepEqual(reopened.opened, { snapshotSeq: 3, replayed: 1 });
+  // After the snapshot: the checkpoint's own audit record, and the activation.
+  t.deepEqual(reopened.opened, { snapshotSeq: 3, replayed: 2 });
   t.is(reopened.state.activations.size, 3);
   await reopened.close();
 });

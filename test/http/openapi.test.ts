@@ -37,6 +37,8 @@ const ROUTES: Readonly<Record<string, string>> = {
   'GET /tokens': 'admin',
   'POST /tokens': 'admin',
   'POST /tokens/{id}/revoke': 'admin',
+  'GET /audit': 'audit',
+  'GET /alerts': 'audit',
   'GET /ledger': 'audit',
   'GET /ledger/events': 'audit',
   'POST /ledger/verify': 'audit',

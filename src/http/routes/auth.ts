@@ -82,7 +82,9 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
           name: required(NAME_FIELD),
           password: required(PASSWORD_FIELD),
         });
-        const result = await users.signIn(body.name.trim().toLowerCase(), body.password, now);
+        const name = body.name.trim().toLowerCase();
+        ctx.state.auditDetail = `sign-in as ${JSON.stringify(name.slice(0, 64))}`;
+        const result = await users.signIn(name, body.password, now);
         if (result.outcome === 'locked') {
           throttle.failed(ctx.ip, now);
           throw new HttpError(
@@ -95,6 +97,12 @@ export function authRoutes(deps: AuthRouteDeps): Route[] {
           throw new HttpError('SIGN_IN_FAILED', 'The user name or the password is wrong.');
         }
         const session = sessions.create(result.user.name, result.user.role, ctx.ip, now);
+        ctx.state.auth = {
+          via: 'session',
+          id: session.user,
+          role: session.role,
+          sessionId: session.id,
+        };
         setCookie(ctx, session.id, limits);
         ctx.body = sessionView(session, limits);
       },

@@ -1,0 +1,68 @@
+// `airlock audit --data DIR [--since DATE|-7d] [--alerts]`: the audit trail from the ledger — admin
+// actions, refusals and alerts, with who, what, from where and the result. Read-only: it runs beside
+// a serving appliance, and each entry is covered by the ledger's hash chain (`airlock ledger verify`).
+
+import type { AuditEvent } from '../../appliance/events.ts';
+import { ledgerDir } from '../../appliance/service.ts';
+import { allRecords } from '../../ledger/index.ts';
+import { DATA_OPTION } from '../appliance-session.ts';
+import type { Command, CommandGroup } from '../command.ts';
+import { outcome, plural, when } from '../output.ts';
+import { parseSince } from '../time.ts';
+
+/** Entries printed at most (the newest); --json gives them all. */
+const SHOWN = 200;
+
+function line(e: AuditEvent & { seq: number }): string {
+  const what = e.result === 'alert' ? `ALERT ${e.detail ?? e.action}` : e.action;
+  const result =
+    e.result === 'refused' ? `refused ${e.status ?? ''} ${e.code ?? ''}`.trim() : e.result;
+  const detail = e.result !== 'alert' && e.detail !== undefined ? `  (${e.detail})` : '';
+  return `  ${when(e.at)}  ${(e.actor ?? '-').padEnd(20)} ${(e.ip ?? '-').padEnd(15)} ${result.padEnd(24)} ${what}${detail}`;
+}
+
+const audit: Command = {
+  group: 'audit',
+  name: '',
+  summary: 'show the audit trail: admin actions, refusals, alerts',
+  usage: '--data DIR [--since DATE|-7d] [--alerts]',
+  help: [
+    'Reads the ledger’s audit records (written by the HTTP API): every admin action and every',
+    'refusal, with the user or token, the client address and the result, and the alerts raised',
+    '(many machines on one license, many refusals from one address, a product outside the',
+    'certificate). --since keeps those from a date (UTC) or a time ago; --alerts only alerts.',
+  ].join('\n'),
+  options: {
+    ...DATA_OPTION,
+    since: { type: 'string', value: 'DATE|-7d', help: 'only entries from then on' },
+    alerts: { type: 'boolean', help: 'only alerts' },
+  },
+  required: ['data'],
+  async run(args, ctx) {
+    const since = args.string('since');
+    const from = since === undefined ? 0 : parseSince(since, ctx.now());
+    const onlyAlerts = args.flag('alerts');
+    const entries: (AuditEvent & { seq: number })[] = [];
+    for await (const record of allRecords(ledgerDir(args.required('data')))) {
+      if (record.type !== 'audit') continue;
+      const entry = record.data as unknown as AuditEvent;
+      if (entry.at < from || (onlyAlerts && entry.result !== 'alert')) continue;
+      entries.push({ seq: record.seq, ...entry });
+    }
+    const shown = entries.slice(-SHOWN);
+    const n = entries.length;
+    const counted = onlyAlerts
+      ? plural(n, 'alert')
+      : `${n} ${n === 1 ? 'audit entry' : 'audit entries'}`;
+    return outcome({ entries }, [
+      `${counted}${n > SHOWN ? ` (the newest ${SHOWN} shown; --json gives all)` : ''}:`,
+      ...shown.map(line),
+    ]);
+  },
+};
+
+export const auditCommands: CommandGroup = {
+  name: 'audit',
+  title: 'Site administrators and auditors: the audit trail',
+  commands: [audit],
+};
