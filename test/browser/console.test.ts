@@ -178,6 +178,7 @@ test.serial('an admin revokes an activation from the license page', async (t) =>
     'Activations',
     'Sync',
     'Ledger',
+    'Audit',
     'Access',
   ]);
   await nav.getByRole('link', { name: 'Licenses' }).click();
@@ -291,6 +292,7 @@ test.serial(
       'Activations',
       'Sync',
       'Ledger',
+      'Audit',
     ]);
     await page.goto(`${site.url}/#/licenses/${site.licenseId}`);
     await page.getByRole('heading', { name: 'Activations and leases' }).waitFor();
@@ -302,6 +304,9 @@ test.serial(
     await page.getByRole('button', { name: 'Verify the ledger' }).click();
     await page.getByText(/The ledger verifies/).waitFor();
     t.is(await page.getByRole('button', { name: 'Write a checkpoint' }).count(), 0);
+    await page.goto(`${site.url}/#/audit`);
+    await page.getByRole('cell', { name: 'user:auditor' }).first().waitFor();
+    await screenshot(page, 'audit');
     await page.goto(`${site.url}/#/activate`);
     await page.getByText('This page is not open to the auditor role').waitFor();
   },

@@ -5,6 +5,7 @@ import { getJson, postJson } from './api.ts';
 import { alertBox, h, replace } from './dom.ts';
 import { accessPage, accountPage } from './pages/access.ts';
 import { activatePage } from './pages/activate.ts';
+import { type Alert, auditPage } from './pages/audit.ts';
 import { activationsPage } from './pages/activations.ts';
 import { deactivatePage } from './pages/deactivate.ts';
 import { ledgerPage } from './pages/ledger.ts';
@@ -29,6 +30,7 @@ const ROUTES: readonly RouteEntry[] = [
   { pattern: /^\/activations$/, page: activationsPage, nav: '/activations' },
   { pattern: /^\/sync$/, page: syncPage, nav: '/sync' },
   { pattern: /^\/ledger$/, page: ledgerPage, nav: '/ledger' },
+  { pattern: /^\/audit$/, page: auditPage, nav: '/audit' },
   { pattern: /^\/access$/, page: accessPage, nav: '/access' },
   { pattern: /^\/account$/, page: accountPage, nav: '' },
 ];
@@ -40,6 +42,7 @@ const NAV: readonly [string, string, Page][] = [
   ['/activations', 'Activations', activationsPage],
   ['/sync', 'Sync', syncPage],
   ['/ledger', 'Ledger', ledgerPage],
+  ['/audit', 'Audit', auditPage],
   ['/access', 'Access', accessPage],
 ];
 
@@ -88,6 +91,17 @@ function drawChrome(info: SessionInfo | null, current: string): void {
   );
 }
 
+/** The number of alerts beside the Audit link, so admins and auditors see them on every page. */
+async function showAlertCount(): Promise<void> {
+  const link = nav.querySelector<HTMLAnchorElement>('a[href="#/audit"]');
+  const { alerts } = await getJson<{ alerts: Alert[] }>('/alerts').catch(() => ({ alerts: [] }));
+  if (link === null || alerts.length === 0) return;
+  link.append(
+    ' ',
+    h('span', { class: 'badge stale', title: 'alerts since start-up' }, String(alerts.length)),
+  );
+}
+
 function signOut(): void {
   // The appliance ends the session and clears its cookie; the page forgets it either way.
   postJson('/auth/sign-out', {})
@@ -127,6 +141,7 @@ function route(notice?: string): void {
     );
     return;
   }
+  if (session.can('audit')) void showAlertCount();
   const params = entry.pattern.exec(path)?.groups ?? {};
   leave = entry.page.render(main, params);
   main.focus();
