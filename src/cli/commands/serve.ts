@@ -203,10 +203,10 @@ const serve: Command = {
               ...tlsLines(tls),
               '  (browsers show it for a self-signed certificate: compare before trusting it)',
             ]),
-        `  operator console: ${running.url}/    (sign in with an API token)`,
+        `  operator console: ${running.url}/    (sign in with a user: airlock user add)`,
         `  health: ${api}/health    API description: ${api}/openapi.json`,
         fresh
-          ? '  Send the admin token as "Authorization: Bearer TOKEN", or paste it into the console.'
+          ? '  Sign in to the console as "admin"; send the token as "Authorization: Bearer TOKEN".'
           : `  API tokens: airlock token create --data ${dir} --role admin|operator`,
         'Stop with Ctrl-C (or SIGTERM).',
       ]) {
