@@ -21,13 +21,7 @@ import { nodeSuite } from '../node/ed25519.ts';
 import { existingKeyFiles, readKeyFile, writeKeyFile } from '../node/key-file.ts';
 import { assertPrivatePath, readPrivateFile } from '../node/private-file.ts';
 import { type TrustAnchors, verifyCertificateChain } from '../sdk/trust.ts';
-import {
-  initVendor,
-  openVendor,
-  type Vendor,
-  VENDOR_FILES,
-  vendorKeyFiles,
-} from '../vendor/vendor-dir.ts';
+import { initVendor, openVendor, type Vendor, vendorKeyFiles } from '../vendor/vendor-dir.ts';
 import { readTrustFile, writeTrustFile } from '../vendor/trust-file.ts';
 
 export const DATA_FILES = {
@@ -247,10 +241,8 @@ export async function openApplianceDir(
   const secret = fromHex(secretText);
   if (secret === undefined || secret.length !== 32)
     throw new AirlockError('KEY_FILE_INVALID', `${join(dir, DATA_FILES.secret)} is damaged.`);
-  if (raw.mode === 'standalone') {
-    // Not opened to serve, but a private key all the same: refused at start-up when exposed.
-    await assertPrivatePath(join(dir, DATA_FILES.vendor, VENDOR_FILES.key), 'vendor root key');
-  }
+  // Keys not opened to serve (a standalone vendor root, retired keys) are refused at start-up too.
+  for (const path of await applianceKeyFiles(dir)) await assertPrivatePath(path, 'key file');
   const certPath = join(dir, DATA_FILES.certificate);
   const certificate = (await exists(certPath))
     ? decodeCertificate(

@@ -30,3 +30,8 @@ export async function readCodeArgument(
   }
   return value;
 }
+
+/** A FILE argument holding a code (a certificate, a hand-over): a path, "-" or "@FILE". */
+export function readCodeFile(value: string, what: string, ctx: CliContext): Promise<string> {
+  return readCodeArgument(value === '-' || value.startsWith('@') ? value : `@${value}`, what, ctx);
+}

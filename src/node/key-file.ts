@@ -3,13 +3,13 @@
 // and read only when no other user can read the file or write its directory (docs/KEYS.md).
 
 import { createCipheriv, createDecipheriv, randomBytes, scrypt } from 'node:crypto';
-import { readdir, stat } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { base64urlnopad } from '@scure/base';
 import { equalBytes, utf8 } from '../core/bytes.ts';
 import { AirlockError } from '../core/errors.ts';
 import { formatId, keyIdOf } from '../core/ids.ts';
-import { writeFileAtomic } from './atomic-file.ts';
+import { errorCode, syncDirectory, writeFileAtomic } from './atomic-file.ts';
 import { nodeSuite } from './ed25519.ts';
 import { assertPrivateDirectory, readPrivateFile } from './private-file.ts';
 
@@ -151,6 +151,28 @@ async function keyFileText(seed: Uint8Array, options: WriteKeyFileOptions): Prom
     body = { ...header, encrypted };
   }
   return JSON.stringify(body, null, 2) + '\n';
+}
+
+/**
+ * Keeps a key file under a second name (a rotation's retired/KEY_ID.key) by a hard link: the same
+ * bytes and mode, nothing copied. Done already (the same file there) is not an error.
+ */
+export async function keepKeyFile(path: string, keptAs: string): Promise<void> {
+  await mkdir(dirname(keptAs), { recursive: true, mode: 0o700 });
+  try {
+    await link(path, keptAs);
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw error;
+    const [a, b] = await Promise.all([readFile(path), readFile(keptAs)]);
+    if (!a.equals(b)) {
+      throw new AirlockError(
+        'FILE_EXISTS',
+        `${keptAs} already holds another key file; it was left as it is.`,
+        { path: keptAs },
+      );
+    }
+  }
+  await syncDirectory(dirname(keptAs));
 }
 
 /** The key files among `paths` that exist, then every `*.key` file directly inside `dirs`. */

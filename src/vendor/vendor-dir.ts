@@ -12,6 +12,7 @@ import type { TrustAnchors } from '../sdk/trust.ts';
 import { writeFileAtomic } from '../node/atomic-file.ts';
 import { nodeSuite } from '../node/ed25519.ts';
 import { existingKeyFiles, readKeyFile, writeKeyFile } from '../node/key-file.ts';
+import { assertPrivatePath } from '../node/private-file.ts';
 import { DIRECT_DIR } from './direct-responder.ts';
 import { publicKeyPem } from './public-key-pem.ts';
 import { readTrustFile, TRUST_FILE_NAME, writeTrustFile } from './trust-file.ts';
@@ -124,6 +125,8 @@ export async function openVendor(dir: string, options: VendorOptions = {}): Prom
     }
     throw error;
   }
+  // The keys not opened now (earlier roots, the responder's) are refused at start-up too.
+  for (const path of await vendorKeyFiles(dir)) await assertPrivatePath(path, 'key file');
   const signer = nodeSuite.signer(seed);
   const keyId = keyIdOf(signer.publicKey);
   const trust = await readTrustFile(files.trust);

@@ -5,9 +5,19 @@ import type { CommandGroup } from '../command.ts';
 import { activate, apply, challenge, deactivate } from './client-activation.ts';
 import { fingerprint } from './client-fingerprint.ts';
 import { importRevocations, status } from './client-status.ts';
+import { trustHandover } from './client-trust.ts';
 
 export const clientCommands: CommandGroup = {
   name: 'client',
   title: 'Client (on the machine being licensed)',
-  commands: [fingerprint, challenge, apply, activate, status, deactivate, importRevocations],
+  commands: [
+    fingerprint,
+    challenge,
+    apply,
+    activate,
+    status,
+    deactivate,
+    importRevocations,
+    trustHandover,
+  ],
 };
