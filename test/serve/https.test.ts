@@ -87,7 +87,7 @@ test('HTTPS by default: the first start makes the certificate and prints its fin
   t.is((await second.exited).code, 0);
 });
 
-test('a certificate named by the environment is served instead', async (t) => {
+test('a certificate named by the environment is served instead, with a warning before it expires and for a name it lacks', async (t) => {
   const s = await site(t, 1);
   const pair = await createSelfSignedCertificate({
     hosts: ['desk.plant.lan'],
@@ -98,9 +98,16 @@ test('a certificate named by the environment is served instead', async (t) => {
   const served = await serve(t, s.dir, [], {
     AIRLOCK_TLS_CERT: join(s.dir, 'site.pem'),
     AIRLOCK_TLS_KEY: join(s.dir, 'site.key'),
+    AIRLOCK_TLS_HOSTS: 'desk.plant.lan,10.0.0.8',
+    AIRLOCK_NOW: '+820d', // the certificate is valid 825 days from now
   });
   t.is((await get(`${served.url}/health`, pair.cert)).fingerprint, sha256(pair.cert));
   t.notRegex(served.output.stdout, /Made a self-signed/);
+  t.regex(
+    served.output.stderr,
+    /airlock: the TLS certificate expires within 30 days: make a new one/,
+  );
+  t.regex(served.output.stderr, /the TLS certificate is not valid for 10\.0\.0\.8 \(tls_hosts\)/);
   served.child.kill('SIGTERM');
   t.is((await served.exited).code, 0);
 });

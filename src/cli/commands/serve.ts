@@ -75,9 +75,9 @@ async function loadTls(
 }
 
 /** What the operator should know about the certificate before a browser complains. */
-function tlsWarnings(tls: TlsCredentials, config: ServeConfig, now: number): string[] {
+function tlsWarnings(dir: string, tls: TlsCredentials, config: ServeConfig, now: number): string[] {
   const warnings: string[] = [];
-  const renew = `make a new one with \`airlock appliance tls --renew\`, or configure tls_cert and tls_key`;
+  const renew = `make a new one with \`airlock appliance tls --data ${dir} --renew\`, or configure tls_cert and tls_key`;
   if (tls.notAfter <= now) warnings.push(`the TLS certificate expired: ${renew}.`);
   else if (tls.notAfter - now < EXPIRY_WARNING_SECONDS) {
     warnings.push(`the TLS certificate expires within 30 days: ${renew}.`);
@@ -166,7 +166,7 @@ const serve: Command = {
     const intro = fresh ? await initDemo(dir, config, ctx) : [];
     const tls = config.tls ? await loadTls(dir, config, ctx) : undefined;
     if (tls !== undefined)
-      for (const warning of tlsWarnings(tls, config, ctx.now())) ctx.warn(warning);
+      for (const warning of tlsWarnings(dir, tls, config, ctx.now())) ctx.warn(warning);
     const running = await runAppliance({
       dir,
       host: config.host,
