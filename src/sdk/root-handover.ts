@@ -12,7 +12,7 @@ import {
   verifyRootHandoverSignature,
 } from '../core/formats/root-handover.ts';
 import { formatId } from '../core/ids.ts';
-import { findRoot, isRetired, type TrustAnchors } from './trust.ts';
+import { findRoot, isRetired, MAX_RETIRED, MAX_ROOTS, type TrustAnchors } from './trust.ts';
 
 export interface RootHandoverOptions {
   /** Ed25519 verification (default: the portable @noble/curves suite). */
@@ -31,7 +31,8 @@ export interface RootHandoverResult {
 /**
  * Checks a hand-over (typed or compact text) against the trust anchors and returns them updated.
  * Refused: a hand-over signed by a root that is not pinned (KEY_UNKNOWN) or that was retired
- * (REVOKED), a bad signature (SIGNATURE_INVALID), a new root that was retired (REVOKED).
+ * (REVOKED), a bad signature (SIGNATURE_INVALID), a new root that was retired (REVOKED), and
+ * anchors that would outgrow a trust file (more than 64 roots or retired keys: TRUST_INVALID).
  * Applying one that only adds a root again changes nothing (added false); one that retired its
  * signer is refused the second time, like any statement of a retired root.
  */
@@ -83,14 +84,21 @@ export function applyRootHandover(
     ...(added ? [{ keyId: handover.newKeyId, publicKey: handover.newPublicKey }] : []),
     ...trust.roots.filter((r) => !(handover.retiresSigner && r === root)),
   ];
+  const retired = [
+    ...(trust.retired ?? []),
+    ...(handover.retiresSigner ? [handover.signerKeyId] : []),
+  ];
+  // The anchors are written back to a trust file, which must stay one parseTrust reads.
+  if (roots.length > MAX_ROOTS || retired.length > MAX_RETIRED) {
+    throw new AirlockError(
+      'TRUST_INVALID',
+      roots.length > MAX_ROOTS
+        ? `These trust anchors pin ${trust.roots.length} roots, the most a trust file holds, so the hand-over to ${next} was not applied: replace the trust file with the vendor’s current one.`
+        : `These trust anchors list ${trust.retired?.length ?? 0} retired keys, the most a trust file holds, so the hand-over retiring ${signer} was not applied: replace the trust file with the vendor’s current one.`,
+    );
+  }
   return {
-    trust: {
-      ...trust,
-      roots,
-      ...(handover.retiresSigner
-        ? { retired: [...(trust.retired ?? []), handover.signerKeyId] }
-        : {}),
-    },
+    trust: { ...trust, roots, ...(handover.retiresSigner ? { retired } : {}) },
     handover,
     added,
     retired: handover.retiresSigner,

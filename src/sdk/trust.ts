@@ -14,9 +14,10 @@ import {
 import { formatId, keyIdOf, parseId } from '../core/ids.ts';
 
 export const TRUST_FORMAT = 'airlock-trust/v1';
-const MAX_ROOTS = 64;
+/** The most a trust file holds; more is refused when it is read (and so never written). */
+export const MAX_ROOTS = 64;
 const MAX_CERTIFICATES = 256;
-const MAX_RETIRED = 64;
+export const MAX_RETIRED = 64;
 
 export interface TrustRoot {
   readonly keyId: Uint8Array;

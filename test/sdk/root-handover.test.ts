@@ -184,6 +184,33 @@ test('a trust file may not pin a root it lists as retired', (t) => {
   t.is(trustFile(pinning(oldRoot)).retired, undefined, 'no "retired" member when none is');
 });
 
+test('a hand-over that would outgrow a trust file (64 roots, 64 retired keys) is refused', (t) => {
+  const others = Array.from({ length: 64 }, (_, i) =>
+    nobleSuite.signer(new Uint8Array(32).fill(0x40 + i)),
+  );
+  const full = pinning(oldRoot, ...others.slice(0, 63));
+  t.is(full.roots.length, 64);
+  t.is(
+    codeOf(() => applyRootHandover(full, handover())),
+    'TRUST_INVALID',
+  );
+  // Retiring the signer keeps the count: the new root takes its place.
+  const replaced = applyRootHandover(pinning(oldRoot), handover(true)).trust;
+  t.is(replaced.roots.length, 1);
+  const retiredFull = parseTrust({
+    ...trustFile(pinning(oldRoot)),
+    retired: others.map((k) => idOf(k)),
+  });
+  t.is(
+    codeOf(() => applyRootHandover(retiredFull, handover(true))),
+    'TRUST_INVALID',
+  );
+  // Short of the limits, what is applied is a trust file that reads back.
+  const room = pinning(oldRoot, ...others.slice(0, 62));
+  const grown = applyRootHandover(room, handover()).trust;
+  t.is(parseTrust(trustFile(grown)).roots.length, 64);
+});
+
 test('misuse: a hand-over that is not a string is a TypeError', (t) => {
   for (const value of [undefined, 42, new Uint8Array(110), {}]) {
     t.throws(() => applyRootHandover(pinning(oldRoot), value), { instanceOf: TypeError });
