@@ -3,7 +3,7 @@
 // Standalone mode also keeps a vendor directory inside; delegated mode waits for a certificate.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rename, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { equalBytes, fromHex, toHex } from '../core/bytes.ts';
@@ -16,11 +16,11 @@ import {
   issueCertificate,
 } from '../core/formats/certificate.ts';
 import { formatId } from '../core/ids.ts';
-import { readFileBounded, writeFileAtomic } from '../node/atomic-file.ts';
+import { readFileBounded, syncDirectory, writeFileAtomic } from '../node/atomic-file.ts';
 import { nodeSuite } from '../node/ed25519.ts';
 import { existingKeyFiles, readKeyFile, writeKeyFile } from '../node/key-file.ts';
 import { assertPrivatePath, readPrivateFile } from '../node/private-file.ts';
-import { type TrustAnchors, verifyCertificateChain } from '../sdk/trust.ts';
+import type { TrustAnchors } from '../sdk/trust.ts';
 import { initVendor, openVendor, type Vendor, vendorKeyFiles } from '../vendor/vendor-dir.ts';
 import { readTrustFile, writeTrustFile } from '../vendor/trust-file.ts';
 
@@ -114,15 +114,12 @@ export async function initApplianceDir(dir: string, options: InitOptions): Promi
   if (delegated) {
     const trust = await readTrustFile(options.trustFile!);
     await writeTrustFile(join(dir, DATA_FILES.trust), trust);
-    const request: DelegationRequest = {
-      format: REQUEST_FORMAT,
-      applianceId: toHex(applianceId),
-      publicKey: toHex(signer.publicKey),
-      host: hostname(),
-      createdAt: options.now,
-    };
-    const requestFile = join(dir, DATA_FILES.request);
-    await writeFileAtomic(requestFile, `${JSON.stringify(request, null, 2)}\n`);
+    const requestFile = await writeDelegationRequest(
+      dir,
+      applianceId,
+      signer.publicKey,
+      options.now,
+    );
     result = {
       dir,
       mode: 'delegated',
@@ -138,16 +135,7 @@ export async function initApplianceDir(dir: string, options: InitOptions): Promi
           return openVendor(vendorDir, secret);
         })();
     await writeTrustFile(join(dir, DATA_FILES.trust), vendor.trust);
-    const certificate = issueCertificate(
-      {
-        applianceId,
-        publicKey: signer.publicKey,
-        notAfter: Math.min(options.now + STANDALONE_CERT_YEARS * 365 * 86400, 0xffffffff),
-        seatQuota: 0,
-        product: null,
-      },
-      vendor.signer,
-    );
+    const certificate = standaloneCertificate(vendor, applianceId, signer.publicKey, options.now);
     await writeFileAtomic(join(dir, DATA_FILES.certificate), `${certificateText(certificate)}\n`);
     result = {
       dir,
@@ -166,6 +154,44 @@ export async function initApplianceDir(dir: string, options: InitOptions): Promi
   };
   await writeFileAtomic(join(dir, DATA_FILES.settings), `${JSON.stringify(settings, null, 2)}\n`);
   return result;
+}
+
+/** Delegated mode: what the vendor signs (`airlock vendor delegate`), for a new or rotated key. */
+export async function writeDelegationRequest(
+  dir: string,
+  applianceId: Uint8Array,
+  publicKey: Uint8Array,
+  now: number,
+): Promise<string> {
+  const request: DelegationRequest = {
+    format: REQUEST_FORMAT,
+    applianceId: toHex(applianceId),
+    publicKey: toHex(publicKey),
+    host: hostname(),
+    createdAt: now,
+  };
+  const requestFile = join(dir, DATA_FILES.request);
+  await writeFileAtomic(requestFile, `${JSON.stringify(request, null, 2)}\n`);
+  return requestFile;
+}
+
+/** Standalone mode: the appliance certifies its own key with the vendor root it holds. */
+export function standaloneCertificate(
+  vendor: Vendor,
+  applianceId: Uint8Array,
+  publicKey: Uint8Array,
+  now: number,
+): Certificate {
+  return issueCertificate(
+    {
+      applianceId,
+      publicKey,
+      notAfter: Math.min(now + STANDALONE_CERT_YEARS * 365 * 86400, 0xffffffff),
+      seatQuota: 0,
+      product: null,
+    },
+    vendor.signer,
+  );
 }
 
 /** Standalone with an existing vendor: its root key and trust file are copied into the data dir. */
@@ -243,12 +269,7 @@ export async function openApplianceDir(
     throw new AirlockError('KEY_FILE_INVALID', `${join(dir, DATA_FILES.secret)} is damaged.`);
   // Keys not opened to serve (a standalone vendor root, retired keys) are refused at start-up too.
   for (const path of await applianceKeyFiles(dir)) await assertPrivatePath(path, 'key file');
-  const certPath = join(dir, DATA_FILES.certificate);
-  const certificate = (await exists(certPath))
-    ? decodeCertificate(
-        new TextDecoder().decode(await readFileBounded(certPath, 4096, 'appliance certificate')),
-      )
-    : undefined;
+  const certificate = await certificateOf(dir, signer.publicKey);
   return {
     dir,
     settings: raw,
@@ -260,32 +281,35 @@ export async function openApplianceDir(
   };
 }
 
-/** Delegated mode: installs the certificate the vendor signed for this appliance's key. */
-export async function installCertificate(
-  dir: string,
-  text: string,
-  options: { passphrase?: string | undefined; now: number },
-): Promise<Certificate> {
-  const identity = await openApplianceDir(dir, options);
-  const certificate = decodeCertificate(text);
-  if (
-    !equalBytes(certificate.publicKey, identity.signer.publicKey) ||
-    !equalBytes(certificate.applianceId, identity.applianceId)
-  ) {
-    throw new AirlockError(
-      'CERTIFICATE_UNKNOWN',
-      'This certificate was made for another appliance (its key or appliance ID differ).',
-    );
+export async function readCertificateFile(path: string): Promise<Certificate | undefined> {
+  if (!(await exists(path))) return undefined;
+  return decodeCertificate(
+    new TextDecoder().decode(await readFileBounded(path, 4096, 'appliance certificate')),
+  );
+}
+
+/**
+ * The certificate of the appliance key: appliance.cert, or the one a key rotation cut short left
+ * in appliance.next.cert after the new key took its place (moved into place now). A certificate
+ * of another key is damage: signing with one key under another's certificate helps nobody.
+ */
+async function certificateOf(dir: string, publicKey: Uint8Array): Promise<Certificate | undefined> {
+  const path = join(dir, DATA_FILES.certificate);
+  const current = await readCertificateFile(path);
+  if (current !== undefined && equalBytes(current.publicKey, publicKey)) return current;
+  const nextPath = join(dir, DATA_FILES.nextCertificate);
+  const next = await readCertificateFile(nextPath);
+  if (next !== undefined && equalBytes(next.publicKey, publicKey)) {
+    await rename(nextPath, path);
+    await syncDirectory(dir);
+    return next;
   }
-  verifyCertificateChain(certificate, identity.trust, nodeSuite);
-  if (certificate.notAfter <= options.now) {
-    throw new AirlockError(
-      'CERTIFICATE_EXPIRED',
-      'This certificate has already expired; ask the vendor for a new one.',
-    );
-  }
-  await writeFileAtomic(join(dir, DATA_FILES.certificate), `${certificateText(certificate)}\n`);
-  return certificate;
+  if (current === undefined) return undefined;
+  throw new AirlockError(
+    'KEY_FILE_INVALID',
+    `${path} certifies another key than ${join(dir, DATA_FILES.key)} holds: restore both from the same backup, or install the certificate of this key (\`airlock appliance install-cert\`).`,
+    { path },
+  );
 }
 
 /** Vendor side: reads a delegation request strictly. */

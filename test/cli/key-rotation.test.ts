@@ -3,7 +3,7 @@
 // pins only an old root learns the new one from the hand-over and from nothing else.
 
 import test, { type ExecutionContext } from 'ava';
-import { chmod, copyFile, readdir, readFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeCertificate } from '../../src/core/formats/certificate.ts';
 import { formatId } from '../../src/core/ids.ts';
@@ -201,4 +201,99 @@ test('an interrupted rotation is finished by running it again, with the same new
   await chmod(join(ws.vendor, 'retired', `${oldId}.key`), 0o644);
   const issue = ['license', 'issue', '--vendor', ws.vendor, '--product', 'acme-cad'];
   await ws.refused(t, issue, 'KEY_FILE_EXPOSED', env);
+});
+
+/** The certificate a response's QR form carries, by its ID. */
+const carriedCertificate = (answer: Record<string, any>) =>
+  formatId('certificate', decodeCertificate(String(answer['qr']).split('+')[1]!).certificateId);
+
+test('appliance key rotation, delegated: the old key signs until the new certificate is installed; machines activated before keep validating and new ones activate', async (t) => {
+  const ws = await Workspace.create(t);
+  const data = ws.path('data');
+  await ws.given(t, ['vendor', 'init', '--dir', ws.vendor]);
+  const made = await ws.given(t, ['appliance', 'init', '--data', data, '--trust', ws.vendor]);
+  const delegate = ['vendor', 'delegate', made['requestFile'], '--vendor', ws.vendor];
+  await ws.given(t, [...delegate, '--out', ws.path('cert-1')]);
+  const first = await ws.given(t, ['appliance', 'install-cert', ws.path('cert-1'), '--data', data]);
+  const key = await issue(t, ws);
+  await ws.given(t, ['license', 'add', key, '--data', data]);
+  const trust = ws.vendor;
+  const m1 = await activate(t, ws, data, 'm1', key, trust);
+  t.is(carriedCertificate(m1), first['certificateId']);
+
+  const rotated = await ws.ok(t, ['appliance', 'rotate-key', '--data', data]);
+  t.is(rotated['requestFile'], made['requestFile']);
+  t.is(rotated['certificateId'], null);
+  const waiting = await ws.given(t, ['appliance', 'info', '--data', data]);
+  t.like(waiting, { keyId: rotated['oldKeyId'], applianceId: made['applianceId'] });
+  t.is(waiting['keys'].pending, rotated['newKeyId']);
+  // Until the vendor's certificate is installed, the old key answers.
+  const m2 = await activate(t, ws, data, 'm2', key, trust);
+  t.is(carriedCertificate(m2), first['certificateId']);
+  t.like(await ws.given(t, ['appliance', 'rotate-key', '--data', data]), {
+    newKeyId: rotated['newKeyId'],
+  });
+
+  await ws.given(t, [...delegate, '--out', ws.path('cert-2')]);
+  const second = await ws.ok(t, ['appliance', 'install-cert', ws.path('cert-2'), '--data', data]);
+  t.true(second['rotated']);
+  const info = await ws.given(t, ['appliance', 'info', '--data', data]);
+  t.like(info, { keyId: rotated['newKeyId'], applianceId: made['applianceId'] });
+  t.deepEqual(info['keys'], {
+    pending: null,
+    retired: [{ keyId: rotated['oldKeyId'], certificateId: first['certificateId'], key: true }],
+  });
+
+  const m3 = await activate(t, ws, data, 'm3', key, trust);
+  t.is(carriedCertificate(m3), second['certificateId']);
+  for (const machine of ['m1', 'm2', 'm3']) {
+    t.like(await status(t, ws, machine, trust), { valid: true }, machine);
+  }
+  // A machine activated before renews with the new key, keeping its activation.
+  const renewed = await activate(t, ws, data, 'm1', key, trust);
+  t.like(renewed, { activationId: m1['activationId'], renewal: true });
+  t.is(carriedCertificate(renewed), second['certificateId']);
+
+  await ws.refused(t, ['appliance', 'retire-key', rotated['newKeyId'], '--data', data], 'USAGE');
+  const retired = await ws.ok(t, ['appliance', 'retire-key', rotated['oldKeyId'], '--data', data]);
+  t.like(retired, { keyId: rotated['oldKeyId'], certificateId: first['certificateId'] });
+  t.deepEqual(await readdir(ws.path('data', 'retired')), [`${rotated['oldKeyId']}.cert`]);
+  t.like(await status(t, ws, 'm2', trust), { valid: true });
+  await ws.refused(
+    t,
+    ['appliance', 'retire-key', rotated['oldKeyId'], '--data', data],
+    'FILE_NOT_FOUND',
+  );
+});
+
+test('appliance key rotation, standalone: the new key is certified at once; site bundles from before and after it import in sequence', async (t) => {
+  const ws = await Workspace.create(t);
+  const data = ws.path('data');
+  await ws.given(t, ['vendor', 'init', '--dir', ws.vendor]);
+  const key = await issue(t, ws);
+  const made = await ws.given(t, ['appliance', 'init', '--data', data, '--vendor', ws.vendor]);
+  await ws.given(t, ['license', 'add', key, '--data', data]);
+  const trust = join(data, 'trust.json');
+  await activate(t, ws, data, 'm1', key, trust);
+  const usb = ws.path('usb');
+  await mkdir(usb);
+  const before = await ws.given(t, ['sync', 'export', usb, '--data', data]);
+  const bundleBefore = ws.path('site-1.bundle');
+  await copyFile(before['paths'][0], bundleBefore);
+
+  const rotated = await ws.ok(t, ['appliance', 'rotate-key', '--data', data]);
+  t.not(rotated['certificateId'], made['certificateId']);
+  t.is(rotated['requestFile'], null);
+  const m2 = await activate(t, ws, data, 'm2', key, trust);
+  t.is(carriedCertificate(m2), rotated['certificateId']);
+  const after = await ws.given(t, ['sync', 'export', usb, '--data', data]);
+
+  const m1 = { AIRLOCK_MACHINE_ID: 'm1' };
+  const store = ['--store', ws.path('store-m1'), '--trust', trust];
+  const one = await ws.given(t, ['client', 'import-revocations', bundleBefore, ...store], m1);
+  const two = await ws.given(t, ['client', 'import-revocations', after['paths'][0], ...store], m1);
+  t.like(one, { outcome: 'applied', sequence: 1, stream: `site:${made['applianceId'].slice(4)}` });
+  t.like(two, { outcome: 'applied', sequence: 2, stream: one['stream'] });
+  t.like(await status(t, ws, 'm1', trust), { valid: true });
+  t.like(await status(t, ws, 'm2', trust), { valid: true });
 });

@@ -1,17 +1,14 @@
 // `airlock appliance …`: set up an appliance's data directory, in standalone or delegated mode,
 // and install the certificate the vendor signs for it.
 
-import {
-  installCertificate,
-  initApplianceDir,
-  openApplianceDir,
-} from '../../appliance/data-dir.ts';
+import { initApplianceDir, openApplianceDir } from '../../appliance/data-dir.ts';
+import { applianceKeyStatus, installCertificate } from '../../appliance/key-rotation.ts';
 import { generateTlsCertificate } from '../../appliance/tls-files.ts';
-import { formatId } from '../../core/ids.ts';
+import { formatId, keyIdOf } from '../../core/ids.ts';
 import type { Command, CommandGroup } from '../command.ts';
-import { applianceKeyCommands, warnedInit } from './appliance-keys.ts';
+import { applianceKeyCommands, keyStatusLines, warnedInit } from './appliance-keys.ts';
 import { createFirstAdmin } from './user.ts';
-import { readCodeArgument } from '../inputs.ts';
+import { readCodeFile } from '../inputs.ts';
 import { outcome, rows, when } from '../output.ts';
 import { applianceTls, TLS_HOSTS_OPTION, tlsData, tlsHosts, tlsLines } from './appliance-tls.ts';
 
@@ -89,15 +86,14 @@ const installCert: Command = {
   help: [
     'Checks that the certificate names this appliance and its key, is signed by a vendor root the',
     'appliance trusts, and has not expired; then installs it. CERT is a file (or - for standard',
-    'input).',
+    'input). A certificate for the key `airlock appliance rotate-key` made puts that key in use:',
+    'the old key and certificate move to DATA/retired/ (restart `airlock serve` to sign with it).',
   ].join('\n'),
   options: { data: { type: 'string', value: 'DIR', help: 'the data directory' } },
   required: ['data'],
   positionals: ['CERT'],
   async run(args, ctx) {
-    const raw = args.positionals[0]!;
-    const source = raw === '-' || raw.startsWith('@') ? raw : `@${raw}`;
-    const text = await readCodeArgument(source, 'appliance certificate', ctx);
+    const text = await readCodeFile(args.positionals[0]!, 'appliance certificate', ctx);
     const cert = await installCertificate(args.required('data'), text, {
       passphrase: ctx.passphrase,
       now: ctx.now(),
@@ -107,9 +103,10 @@ const installCert: Command = {
         certificateId: formatId('certificate', cert.certificateId),
         notAfter: cert.notAfter,
         seatQuota: cert.seatQuota,
+        rotated: cert.rotated,
       },
       [
-        `Installed certificate ${formatId('certificate', cert.certificateId)}.`,
+        `Installed certificate ${formatId('certificate', cert.certificateId)}${cert.rotated ? ': the rotated-in key signs from now on (restart `airlock serve`)' : ''}.`,
         ...rows([
           ['valid until', when(cert.notAfter)],
           ['seat quota', cert.seatQuota === 0 ? 'none' : String(cert.seatQuota)],
@@ -129,21 +126,26 @@ const info: Command = {
   options: { data: { type: 'string', value: 'DIR', help: 'the data directory' } },
   required: ['data'],
   async run(args, ctx) {
-    const id = await openApplianceDir(args.required('data'), { passphrase: ctx.passphrase });
+    const dir = args.required('data');
+    const id = await openApplianceDir(dir, { passphrase: ctx.passphrase });
     const cert = id.certificate;
+    const keys = await applianceKeyStatus(dir, { passphrase: ctx.passphrase });
     return outcome(
       {
         applianceId: formatId('appliance', id.applianceId),
         mode: id.settings.mode,
+        keyId: formatId('key', keyIdOf(id.signer.publicKey)),
         certificate: cert
           ? { certificateId: formatId('certificate', cert.certificateId), notAfter: cert.notAfter }
           : null,
+        keys,
       },
       [
-        `Appliance ${formatId('appliance', id.applianceId)} (${id.settings.mode}).`,
+        `Appliance ${formatId('appliance', id.applianceId)} (${id.settings.mode}), key ${formatId('key', keyIdOf(id.signer.publicKey))}.`,
         cert
           ? `Certificate ${formatId('certificate', cert.certificateId)}, valid until ${when(cert.notAfter)}.`
           : 'No certificate yet: run `airlock appliance install-cert`.',
+        ...keyStatusLines(keys),
       ],
     );
   },
