@@ -4,11 +4,12 @@
 // prototype-pollution keys (and the picture and bundle uploads get random and damaged files), on a
 // real file ledger; no answer is a 5xx, every refusal is a coded error, and a refusal appends
 // nothing to the ledger but its audit record. In-process: every decoder of codes, images, trust
-// files and usage reports gives back a value or an AirlockError with a listed code, never another
-// exception. test/core/type-confusion.test.ts already feeds random strings to the text decoders
-// and random bytes to parseBundle; this file adds what reaches past the check characters
-// (well-formed typed codes of random bytes), the byte parsers, held keys, decodeTyped, checkGroups
-// and decodeCompact, images, trust files and signed usage reports.
+// files, root hand-overs and usage reports gives back a value or an AirlockError with a listed
+// code, never another exception. test/core/type-confusion.test.ts already feeds random strings to
+// the text decoders and random bytes to parseBundle; this file adds what reaches past the check
+// characters (well-formed typed codes of random bytes), the byte parsers, held keys, decodeTyped,
+// checkGroups and decodeCompact, images, trust files, hand-overs applied to any anchors (whose
+// result must read back as a trust file) and signed usage reports.
 
 import { crc32, deflateSync } from 'node:zlib';
 import test from 'ava';
@@ -31,6 +32,12 @@ import { decodeLicenseKey, parseLicenseKey } from '../../src/core/formats/licens
 import { decodeResponse, parseResponse } from '../../src/core/formats/response.ts';
 import { parseBundle } from '../../src/core/formats/revocation-bundle.ts';
 import {
+  decodeRootHandover,
+  issueRootHandover,
+  parseRootHandover,
+  rootHandoverText,
+} from '../../src/core/formats/root-handover.ts';
+import {
   issueUsageReport,
   type UsageReportFields,
   verifyUsageReport,
@@ -48,6 +55,7 @@ import {
   checkGroups,
   decodeCompact,
   decodeTyped,
+  decodeTypedOrCompact,
   encodeCompact,
   encodeTyped,
   type TypedLimits,
@@ -56,6 +64,7 @@ import { JSON_LIMIT } from '../../src/http/body.ts';
 import { HTTP_ERROR_CODES } from '../../src/http/errors.ts';
 import { nodeSuite } from '../../src/node/ed25519.ts';
 import { decodeImage } from '../../src/scan/image.ts';
+import { applyRootHandover } from '../../src/sdk/root-handover.ts';
 import { parseTrust, type TrustAnchors, trustFile } from '../../src/sdk/trust.ts';
 import { applyResponse, createChallenge, deactivate, emptyState } from '../../src/sdk/index.ts';
 import { NOW, setup, type Setup, USER_PASSWORDS } from './helpers.ts';
@@ -95,7 +104,7 @@ const kindPrefixed = (lengths: fc.Arbitrary<number>) =>
 
 /** Group counts of the typed artefacts: held key, deactivation, challenge, response, … */
 const groupCount = fc.oneof(
-  fc.constantFrom(3, 6, 9, 15, 23, 20, 40),
+  fc.constantFrom(3, 6, 9, 15, 22, 23, 20, 40),
   fc.integer({ min: 1, max: 60 }),
 );
 
@@ -107,6 +116,7 @@ const artefactBytes = fc
     ['C', fc.constant(9)],
     ['R', fc.constant(15)],
     ['A', fc.constant(23)],
+    ['H', fc.constant(22)],
     ['K', fc.integer({ min: 20, max: 150 })],
   )
   .chain(([letter, groups]) =>
@@ -159,6 +169,7 @@ const TEXT_DECODERS: Readonly<Record<string, (text: string) => unknown>> = {
   decodeDeactivation,
   decodeCertificate,
   decodeHeldKey,
+  decodeRootHandover,
   parseActivationId,
   ...Object.fromEntries(
     (Object.keys(ID_PREFIX) as IdKind[]).map((kind) => [
@@ -193,11 +204,12 @@ const limits: fc.Arbitrary<TypedLimits> = fc
     ...(kind === null ? {} : { kind: { letter: kind[0], version: kind[1] } }),
   }));
 
-test('decodeTyped, decodeCompact and checkGroups give a value or an AirlockError for any text and limits', (t) => {
+test('decodeTyped, decodeCompact, decodeTypedOrCompact and checkGroups give a value or an AirlockError for any text and limits', (t) => {
   fc.assert(
     fc.property(codeText, limits, fc.integer({ min: 0, max: 60 }), (text, l, maxGroups) => {
       refusesCleanly('decodeTyped', () => decodeTyped(text, l));
       refusesCleanly('decodeCompact', () => decodeCompact(text, l));
+      refusesCleanly('decodeTypedOrCompact', () => decodeTypedOrCompact(text, l));
       refusesCleanly('checkGroups', () => {
         const groups = checkGroups(text, maxGroups);
         if (groups.length > maxGroups + 1) throw new Error(`checkGroups gave ${groups.length}`);
@@ -215,13 +227,14 @@ const BYTE_PARSERS: Readonly<Record<string, (bytes: Uint8Array) => unknown>> = {
   parseCertificate,
   parseDeactivation,
   parseHeldKey,
+  parseRootHandover,
   parseBundle,
 };
 
 test('random bytes of any kind, near each artefact’s length, give a value or an AirlockError from every byte parser', (t) => {
-  // 15 held key, 30 deactivation, 45 challenge, 75 response, 115 certificate; keys, bundles vary.
+  // Held key, deactivation, challenge, response, hand-over, certificate; keys and bundles vary.
   const near = fc.oneof(
-    fc.constantFrom(15, 30, 45, 75, 115).chain((n) => fc.integer({ min: n - 6, max: n + 6 })),
+    fc.constantFrom(15, 30, 45, 75, 110, 115).chain((n) => fc.integer({ min: n - 6, max: n + 6 })),
     fc.integer({ min: 0, max: 750 }),
   );
   fc.assert(
@@ -448,6 +461,67 @@ test('parseTrust gives anchors or TRUST_INVALID for any value and for a trust fi
       refusesCleanly('parseTrust', () => parseTrust(json)),
     ),
     { numRuns: 600, includeErrorInReport: true },
+  );
+  t.pass();
+});
+
+/** Vendor root keys a trust may pin, have retired, or never have seen. */
+const ROOT_KEYS = Array.from({ length: 140 }, (_, i) =>
+  nodeSuite.signer(Uint8Array.from({ length: 32 }, (_, j) => (i * 32 + j) % 251)),
+);
+
+/** Trust anchors of 1 to 64 roots and 0 to 64 retired keys (the most a trust file holds). */
+const anchors: fc.Arbitrary<TrustAnchors> = fc
+  .tuple(
+    fc.oneof(fc.integer({ min: 1, max: 64 }), fc.constant(64)),
+    fc.oneof(fc.integer({ min: 0, max: 64 }), fc.constant(64)),
+    fc.shuffledSubarray(
+      ROOT_KEYS.map((_, i) => i),
+      { minLength: ROOT_KEYS.length, maxLength: ROOT_KEYS.length },
+    ),
+  )
+  .map(([pinned, retired, order]) => ({
+    roots: order.slice(0, pinned).map((i) => ({
+      keyId: keyIdOf(ROOT_KEYS[i]!.publicKey),
+      publicKey: ROOT_KEYS[i]!.publicKey,
+    })),
+    certificates: [],
+    retired: order.slice(pinned, pinned + retired).map((i) => keyIdOf(ROOT_KEYS[i]!.publicKey)),
+  }));
+
+test('applyRootHandover gives anchors a trust file can hold, or an AirlockError, for any hand-over', (t) => {
+  const signed = fc
+    .tuple(
+      fc.nat({ max: ROOT_KEYS.length - 1 }),
+      fc.nat({ max: ROOT_KEYS.length - 1 }),
+      fc.nat({ max: 0xffffffff }),
+      fc.boolean(),
+    )
+    .filter(([from, to]) => from !== to)
+    .map(([from, to, issuedAt, retiresSigner]) =>
+      rootHandoverText(
+        issueRootHandover(
+          { newPublicKey: ROOT_KEYS[to]!.publicKey, issuedAt, retiresSigner },
+          ROOT_KEYS[from]!,
+        ),
+      ),
+    );
+  fc.assert(
+    fc.property(anchors, fc.oneof({ weight: 4, arbitrary: signed }, codeText), (trust, text) => {
+      let applied: ReturnType<typeof applyRootHandover> | undefined;
+      refusesCleanly('applyRootHandover', () => {
+        applied = applyRootHandover(trust, text, { verifier: nodeSuite });
+      });
+      if (applied === undefined) return;
+      // What a client writes back must be a trust file it can read again.
+      const file = JSON.parse(JSON.stringify(trustFile(applied.trust))) as unknown;
+      try {
+        parseTrust(file);
+      } catch (error) {
+        throw new Error(`the anchors after the hand-over are refused: ${String(error)}`);
+      }
+    }),
+    { numRuns: 300, includeErrorInReport: true },
   );
   t.pass();
 });
