@@ -297,3 +297,37 @@ test('appliance key rotation, standalone: the new key is certified at once; site
   t.like(await status(t, ws, 'm1', trust), { valid: true });
   t.like(await status(t, ws, 'm2', trust), { valid: true });
 });
+
+test('an appliance key compromised: rotate, the vendor revokes the old certificate, machines under it renew and the appliance answers on', async (t) => {
+  const ws = await Workspace.create(t);
+  const data = ws.path('data');
+  await ws.given(t, ['vendor', 'init', '--dir', ws.vendor]);
+  const made = await ws.given(t, ['appliance', 'init', '--data', data, '--trust', ws.vendor]);
+  const delegate = ['vendor', 'delegate', made['requestFile'], '--vendor', ws.vendor];
+  await ws.given(t, [...delegate, '--out', ws.path('cert-1')]);
+  const first = await ws.given(t, ['appliance', 'install-cert', ws.path('cert-1'), '--data', data]);
+  const key = await issue(t, ws);
+  await ws.given(t, ['license', 'add', key, '--data', data]);
+  const m1 = await activate(t, ws, data, 'm1', key, ws.vendor);
+
+  // The procedure of docs/KEYS.md "When a key is compromised".
+  const rotated = await ws.given(t, ['appliance', 'rotate-key', '--data', data]);
+  await ws.given(t, [...delegate, '--out', ws.path('cert-2')]);
+  await ws.given(t, ['appliance', 'install-cert', ws.path('cert-2'), '--data', data]);
+  await ws.given(t, ['appliance', 'retire-key', rotated['oldKeyId'], '--data', data]);
+  const revoke = [first['certificateId'], '--vendor', ws.vendor, '--reason', 'key-compromise'];
+  await ws.given(t, ['vendor', 'revoke', ...revoke]);
+  const bundle = ws.path('vendor.revocations');
+  await ws.given(t, ['vendor', 'publish-revocations', '--vendor', ws.vendor, '--out', bundle]);
+  await ws.given(t, ['sync', 'import', bundle, '--data', data]);
+
+  const store = ['--store', ws.path('store-m1'), '--trust', ws.vendor];
+  const env = { AIRLOCK_MACHINE_ID: 'm1' };
+  await ws.given(t, ['client', 'import-revocations', bundle, ...store], env);
+  const refused = await ws.refused(t, ['client', 'status', ...store], 'REVOKED', env);
+  t.regex(refused.error['message'], /key-compromise/);
+  // The appliance, holding the bundle, still answers under its new certificate: m1 renews.
+  const renewed = await activate(t, ws, data, 'm1', key, ws.vendor);
+  t.like(renewed, { activationId: m1['activationId'] });
+  t.like(await status(t, ws, 'm1', ws.vendor), { valid: true });
+});
