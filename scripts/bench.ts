@@ -9,6 +9,7 @@ import { ledgerSection } from './bench/ledger.ts';
 import { DEFAULT_MEASURE, type MeasureOptions } from './bench/measure.ts';
 import { createReport, type Report } from './bench/report.ts';
 import { revocationsSection } from './bench/revocations.ts';
+import { scanSection } from './bench/scan.ts';
 
 /** Each section measures one subject and adds its table to the report; add new ones here. */
 const SECTIONS: Readonly<
@@ -19,6 +20,7 @@ const SECTIONS: Readonly<
   http: httpSection,
   'appliance-ledger': applianceLedgerSection,
   revocations: revocationsSection,
+  scan: scanSection,
 };
 
 function usage(problem: string): never {

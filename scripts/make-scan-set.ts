@@ -71,14 +71,14 @@ const SET: readonly Entry[] = [
     category: 'perspective',
     description:
       'A screen lying on a desk, photographed from the chair: its top two fifths as wide as its bottom.',
-    make: () => placed([0.38, 0.1, 0.62, 0.1, 0.8, 0.95, 0.2, 0.95]),
+    make: async () => d.onDesk(await code()),
   },
   {
     name: 'perspective-edge-on',
     category: 'perspective',
     description:
       'Nearly edge-on: the far side under half as tall as the near one, the code squeezed narrow.',
-    make: () => placed([0.35, 0.05, 0.65, 0.3, 0.65, 0.7, 0.35, 0.95], 220),
+    make: async () => d.edgeOn(await code()),
   },
   {
     name: 'rotation-17',

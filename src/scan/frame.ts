@@ -2,7 +2,7 @@
 // (issue 5, "Scanning quality"): the frame greyed and shrunk in one pass, then only cheap attempts.
 
 import { decodeQrCodes, type ScanPass } from './decode.ts';
-import type { GreyImage } from './grey-image.ts';
+import { type GreyImage, LITTLE_ENDIAN } from './grey-image.ts';
 import { downscaleFactor } from './preprocess.ts';
 import type { QrDecoder } from './qr-decoder.ts';
 
@@ -30,11 +30,18 @@ export const MAX_FRAME_PIXELS = 7680 * 4320;
 const MIN_SIDE = 32;
 const MAX_SIDE = 4096;
 
+const LOW_BYTES = 0x00ff00ff;
+
 /**
  * The frame in 8-bit grey (BT.601 luma, as image.ts reads files), each factor×factor block
  * averaged into one pixel: one read of the frame instead of a grey copy at full size and a second
  * pass to shrink it. Alpha is ignored: frames from a camera are opaque. Up to factor-1 edge pixels
  * are dropped, as in `downscale`; a side shorter than the factor is averaged whole.
+ *
+ * Each pixel is one 32-bit read, its red and blue summed in the two 16-bit halves of one word and
+ * its green (and alpha) in another, so a block costs three multiplications, not three a pixel. A
+ * half holds the sum of 256 bytes: blocks up to 16×16. Other blocks, or frames whose bytes do not
+ * start on a 4-byte boundary, are read byte by byte.
  */
 export function greyFrame(frame: RgbaFrame, factor: number): GreyImage {
   const { data, width, height } = frame;
@@ -46,20 +53,62 @@ export function greyFrame(frame: RgbaFrame, factor: number): GreyImage {
   // Luma weights sum to 256: a block's total over 256 × its area is its mean luma.
   const divisor = 256 * bw * bh;
   const half = divisor >> 1;
-  const sums = new Uint32Array(w);
-  for (let y = 0; y < h; y++) {
-    sums.fill(0);
-    for (let row = y * bh, end = row + bh; row < end; row++) {
-      let i = row * width * 4;
-      for (let x = 0; x < w; x++) {
-        let sum = 0;
-        for (let k = 0; k < bw; k++, i += 4) {
-          sum += 77 * data[i]! + 150 * data[i + 1]! + 29 * data[i + 2]!;
+  const packed = LITTLE_ENDIAN && data.byteOffset % 4 === 0 && bw * bh <= 256;
+  const words = packed ? new Uint32Array(data.buffer, data.byteOffset, width * height) : undefined;
+  if (words !== undefined && bw === 2 && bh === 2) return halveFrame(words, width, out, w, h);
+  for (let y = 0, o = 0; y < h; y++) {
+    const top = y * bh * width;
+    for (let x = 0; x < w; x++, o++) {
+      let red = 0;
+      let green = 0;
+      let blue = 0;
+      for (let row = top + x * bw, dy = 0; dy < bh; dy++, row += width) {
+        for (let i = row, end = row + bw; i < end; i++) {
+          if (words !== undefined) {
+            const pixel = words[i]!;
+            red += pixel & LOW_BYTES; // blue rides in the high half
+            green += (pixel >>> 8) & LOW_BYTES;
+          } else {
+            red += data[4 * i]!;
+            green += data[4 * i + 1]!;
+            blue += data[4 * i + 2]!;
+          }
         }
-        sums[x]! += sum;
       }
+      if (words !== undefined) {
+        blue = red >>> 16;
+        red &= 0xffff;
+        green &= 0xffff;
+      }
+      out[o] = ((77 * red + 150 * green + 29 * blue + half) / divisor) | 0;
     }
-    for (let x = 0, o = y * w; x < w; x++, o++) out[o] = ((sums[x]! + half) / divisor) | 0;
+  }
+  return { data: out, width: w, height: h };
+}
+
+/** `greyFrame` by 2 (1280×720 to 640×360, the usual frame), two rows at a time. */
+function halveFrame(
+  words: Uint32Array,
+  width: number,
+  out: Uint8Array,
+  w: number,
+  h: number,
+): GreyImage {
+  for (let y = 0, o = 0; y < h; y++) {
+    for (let i = 2 * y * width, j = i + width, x = 0; x < w; x++, o++) {
+      const p = words[i++]!;
+      const q = words[i++]!;
+      const r = words[j++]!;
+      const s = words[j++]!;
+      const redBlue = (p & LOW_BYTES) + (q & LOW_BYTES) + (r & LOW_BYTES) + (s & LOW_BYTES);
+      const green =
+        ((p >>> 8) & LOW_BYTES) +
+        ((q >>> 8) & LOW_BYTES) +
+        ((r >>> 8) & LOW_BYTES) +
+        ((s >>> 8) & LOW_BYTES);
+      out[o] =
+        (77 * (redBlue & 0xffff) + 150 * (green & 0xffff) + 29 * (redBlue >>> 16) + 512) >> 10;
+    }
   }
   return { data: out, width: w, height: h };
 }

@@ -3,9 +3,11 @@
 
 import jsqrModule from 'jsqr';
 import { binarize, JSQR_FLAT_LIMIT } from './binarize.ts';
-import { codeRegions, crop, findFinderPatterns } from './finder.ts';
-import type { GreyImage } from './grey-image.ts';
+import { type Finders, findFinderPatterns } from './finder.ts';
+import { type GreyImage, LITTLE_ENDIAN } from './grey-image.ts';
 import type { Point } from './preprocess.ts';
+import { rectify } from './rectify.ts';
+import { codeRegions, crop } from './regions.ts';
 
 // jsqr is CommonJS with `exports.default`; under NodeNext the default import is module.exports.
 const jsQR = jsqrModule.default;
@@ -20,6 +22,12 @@ export interface QrHit {
 export interface QrDecodeAttempt {
   /** Look for light modules on a dark ground (a dark-mode screen) instead of dark on light. */
   readonly inverted: boolean;
+  /**
+   * The image's finder patterns of this polarity (finder.ts, on the image binarized as jsQR
+   * binarizes it), found on the first call and shared by every attempt on the same image, so a
+   * decoder that looks for them need not scan the image again. Absent: the decoder looks itself.
+   */
+  readonly finders?: () => Finders;
 }
 
 export interface QrDecoder {
@@ -28,17 +36,27 @@ export interface QrDecoder {
 }
 
 // Grey v as one opaque RGBA pixel in a Uint32Array, whichever byte order the machine has.
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const OPAQUE = LITTLE_ENDIAN ? 0xff000000 : 0x000000ff;
 const GREY = LITTLE_ENDIAN ? 0x00010101 : 0x01010100;
 
+/** Boxes scoring worse than this (regions.ts) hold chance shapes, not codes. */
+export const MAX_REGION_SCORE = 1.0;
+/** The best two boxes: a code and a chance L that happens to score better. */
+const MAX_REGIONS = 2;
+
+function findersOf(image: GreyImage, inverted: boolean): Finders {
+  const binary = binarize(image, JSQR_FLAT_LIMIT);
+  return { binary, inverted, patterns: findFinderPatterns(binary, inverted) };
+}
+
 /**
- * jsQR behind the QrDecoder interface. Before jsQR runs, the image is binarized as jsQR will and
- * its finder patterns found (finder.ts): with fewer than three there is no code to read, and that
- * check costs a fraction of a jsQR attempt. When jsQR reads nothing though there are six or more
- * (two codes side by side can give it three from different codes), it is given the box of an
- * L-shaped three alone. jsQR reads RGBA, so each decoder keeps one scratch buffer that grows
- * to the largest image it has seen.
+ * jsQR behind the QrDecoder interface, told where to look. jsQR scans the whole image for finder
+ * patterns and picks three by score alone, which costs most of its time and, with chance
+ * patterns in the data or a second code, picks wrong. Here the finder patterns (finder.ts, on
+ * the image binarized as jsQR will) decide: for each of the best L-shaped threes (regions.ts),
+ * jsQR reads the code resampled upright (rectify.ts), then the box around it as it is; and
+ * nothing when there is no L, which is known at the cost of one scan of the binarization. jsQR reads RGBA, so each decoder keeps one scratch buffer that grows to the
+ * largest image it has seen.
  */
 export function createJsqrDecoder(): QrDecoder {
   let rgba = new Uint8ClampedArray(0);
@@ -65,18 +83,27 @@ export function createJsqrDecoder(): QrDecoder {
     };
   }
 
+  /** `hit` read in an image placed in the source by `toSource`, in source coordinates. */
+  const placed = (hit: QrHit, toSource: (p: Point) => Point): QrHit => {
+    const [a, b, c, d] = hit.corners.map(toSource);
+    return { text: hit.text, corners: [a!, b!, c!, d!] };
+  };
+
   return {
     decode(image, attempt) {
-      const patterns = findFinderPatterns(binarize(image, JSQR_FLAT_LIMIT), attempt.inverted);
-      if (patterns.length < 3) return undefined;
-      const hit = read(image, attempt.inverted);
-      // Two codes make six patterns; then the two best-shaped boxes are worth a try.
-      if (hit !== undefined || patterns.length < 6) return hit;
-      for (const region of codeRegions(patterns, image.width, image.height, 2)) {
-        const inside = read(crop(image, region), attempt.inverted);
-        if (inside === undefined) continue;
-        const [a, b, c, d] = inside.corners.map((p) => ({ x: p.x + region.x, y: p.y + region.y }));
-        return { text: inside.text, corners: [a!, b!, c!, d!] };
+      const { inverted } = attempt;
+      const finders = attempt.finders?.() ?? findersOf(image, inverted);
+      if (finders.patterns.length < 3) return undefined;
+      for (const region of codeRegions(finders, MAX_REGIONS, MAX_REGION_SCORE)) {
+        // Upright first: a fifth of the pixels, and perspective undone. The box as it is, if
+        // not: the module sizes rectify relies on may be off (blur, glare on a finder).
+        const upright = rectify(image, region);
+        const hit = upright === undefined ? undefined : read(upright.image, inverted);
+        if (hit !== undefined) return placed(hit, upright!.toSource);
+        const inside = read(crop(image, region), inverted);
+        if (inside !== undefined) {
+          return placed(inside, (p) => ({ x: p.x + region.x, y: p.y + region.y }));
+        }
       }
       return undefined;
     },

@@ -34,6 +34,8 @@ const readable: readonly [string, () => Promise<GreyImage>][] = [
         220,
       ),
   ],
+  ['a code seen almost edge-on', async () => d.edgeOn(await code())],
+  ['a code on a screen lying on a desk', async () => d.onDesk(await code())],
   ['a code slightly out of focus', async () => d.blur(d.photo(await code()), 3)],
   ['a code badly out of focus', async () => d.blur(d.photo(await code()), 5)],
   ['a code smeared by a moving hand', async () => d.motionBlur(d.photo(await code()), 14, 20)],
@@ -78,25 +80,9 @@ for (const [what, make] of readable) {
   });
 }
 
-// jsQR reads a code from its three finder patterns and one alignment pattern; under extreme
-// foreshortening or a smear longer than two modules those no longer look like themselves.
+// A smear of two modules averages away the pattern of alternate modules along it: the finder
+// patterns no longer look like themselves, and there is nothing left to sharpen.
 const beyond: readonly [string, () => Promise<GreyImage>][] = [
-  [
-    'a code seen almost edge-on',
-    async () =>
-      d.perspective(
-        await code(),
-        [
-          { x: 0.35, y: 0.05 },
-          { x: 0.65, y: 0.3 },
-          { x: 0.65, y: 0.7 },
-          { x: 0.35, y: 0.95 },
-        ],
-        1280,
-        720,
-        220,
-      ),
-  ],
   ['a code smeared over two modules', async () => d.motionBlur(d.photo(await code()), 20, 20)],
 ];
 
@@ -160,13 +146,14 @@ test('uses the decoder it is given, once per distinct pass, cheapest first', (t)
   t.deepEqual(attempts, [
     '640',
     '640 inverted',
-    '1280',
+    '640',
     '640',
     '640 inverted',
+    '426',
+    '1280',
+    '1280',
     '640',
     '426',
-    '426',
-    '640',
     '1280 inverted',
     '1280',
   ]);

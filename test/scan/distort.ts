@@ -216,6 +216,28 @@ export function photo(code: GreyImage, tilt = 0.03, width = 1280, height = 720):
   );
 }
 
+/** A screen seen nearly edge-on, in a 1280×720 frame: the far side under half the near one. */
+export function edgeOn(code: GreyImage): GreyImage {
+  const corners = [
+    { x: 0.35, y: 0.05 },
+    { x: 0.65, y: 0.3 },
+    { x: 0.65, y: 0.7 },
+    { x: 0.35, y: 0.95 },
+  ] as const;
+  return perspective(code, corners, 1280, 720, 220);
+}
+
+/** A screen lying on a desk, seen from the chair: its top two fifths as wide as its bottom. */
+export function onDesk(code: GreyImage): GreyImage {
+  const corners = [
+    { x: 0.38, y: 0.1 },
+    { x: 0.62, y: 0.1 },
+    { x: 0.8, y: 0.95 },
+    { x: 0.2, y: 0.95 },
+  ] as const;
+  return perspective(code, corners, 1280, 720, 200);
+}
+
 /** Convolves rows and columns with a 1-D kernel (edges clamped). */
 function separable(image: GreyImage, kernel: readonly number[]): GreyImage {
   const { width, height } = image;

@@ -1,10 +1,10 @@
 // The helpers that make jsQR cheaper and surer: the binarizer whose flat limit follows the
-// picture, the finder-pattern count that skips hopeless attempts, and the boxes around L-shaped
-// threes that separate codes side by side.
+// picture, the finder patterns that show where a code is (or that none is), and the size of a
+// module measured along any line through one.
 
 import test from 'ava';
 import { binarize, JSQR_FLAT_LIMIT } from '../../src/scan/binarize.ts';
-import { codeRegions, findFinderPatterns } from '../../src/scan/finder.ts';
+import { findFinderPatterns, moduleAlong } from '../../src/scan/finder.ts';
 import { denoise } from '../../src/scan/preprocess.ts';
 import { CODES } from './codes.ts';
 import * as d from './distort.ts';
@@ -45,18 +45,15 @@ test('finds the three finder patterns of a code, turned or not, and none on a sm
   t.true(findFinderPatterns(binarize(d.invert(code)), true).length >= 3, 'dark mode');
 });
 
-test('puts a box around each of two codes side by side', async (t) => {
-  const left = await d.qrImage(CODES.challenge);
-  const right = await d.qrImage(CODES.deactivation);
-  const picture = d.sideBySide([left, right]);
-  const boxes = codeRegions(
-    findFinderPatterns(binarize(picture, JSQR_FLAT_LIMIT)),
-    picture.width,
-    picture.height,
-  );
-  // sideBySide puts the codes 40 px from the edges and 40 px apart.
-  const holds = (x: number, width: number) =>
-    boxes.some((b) => b.x <= x + 24 && b.x + b.width >= x + width - 24);
-  t.true(holds(40, left.width), JSON.stringify(boxes));
-  t.true(holds(80 + left.width, right.width), JSON.stringify(boxes));
+test('measures a module along any line through a finder pattern', async (t) => {
+  const code = await d.qrImage(CODES.challenge); // 6 pixels a module
+  const binary = binarize(code, JSQR_FLAT_LIMIT);
+  const finders = { binary, inverted: false, patterns: findFinderPatterns(binary) };
+  const corner = finders.patterns.reduce((p, q) => (p.x + p.y < q.x + q.y ? p : q));
+  const across = moduleAlong(finders, corner, { x: corner.x + 100, y: corner.y });
+  const diagonal = moduleAlong(finders, corner, { x: corner.x + 100, y: corner.y + 100 });
+  t.true(Math.abs(across! - 6) < 0.5, `across: ${across}`);
+  t.true(Math.abs(diagonal! - 6 * Math.SQRT2) < 1, `diagonally: ${diagonal}`);
+  const nowhere = { ...corner, x: 2, y: 2 };
+  t.is(moduleAlong(finders, nowhere, { x: 100, y: 2 }), undefined, 'not on a pattern');
 });

@@ -65,6 +65,14 @@ test('greys and shrinks in one pass: block means of BT.601 luma', (t) => {
     width: 2,
     height: 1,
   });
+  // Bytes off a 4-byte boundary are read one by one, to the same result.
+  const frame = rgba(d.noise(d.blank(30, 20, 128), 60));
+  const shifted = new Uint8Array(frame.data.length + 1).subarray(1);
+  shifted.set(frame.data);
+  for (const factor of [2, 3]) {
+    const unaligned = greyFrame({ ...frame, data: shifted }, factor);
+    t.deepEqual(unaligned, greyFrame(frame, factor), `factor ${factor}`);
+  }
   // A side shorter than the factor is averaged whole rather than read past.
   const thin = greyFrame({ data: new Uint8ClampedArray(4 * 5).fill(255), width: 1, height: 5 }, 3);
   t.deepEqual(thin, { data: new Uint8Array([255]), width: 1, height: 1 });
