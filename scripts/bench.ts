@@ -3,6 +3,7 @@
 // section names to run only those (`npm run bench -- http`); all of them by default.
 
 import { applianceLedgerSection } from './bench/appliance-ledger.ts';
+import { browserScanSection } from './bench/browser-scan.ts';
 import { ed25519Section } from './bench/ed25519.ts';
 import { httpSection } from './bench/http.ts';
 import { ledgerSection } from './bench/ledger.ts';
@@ -21,6 +22,7 @@ const SECTIONS: Readonly<
   'appliance-ledger': applianceLedgerSection,
   revocations: revocationsSection,
   scan: scanSection,
+  'browser-scan': browserScanSection,
 };
 
 function usage(problem: string): never {

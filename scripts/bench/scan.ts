@@ -8,13 +8,11 @@ import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import zxing, { type LuminanceSource } from '@zxing/library';
-import jpeg from 'jpeg-js';
 import jsqrModule from 'jsqr';
-import { PNG } from 'pngjs';
 import { decodeQrCodes } from '../../src/scan/decode.ts';
 import type { GreyImage } from '../../src/scan/grey-image.ts';
-import { decodeImage, sniffImageFormat } from '../../src/scan/image.ts';
-import { type Category, readScanSet, type SetImage } from '../../test/scan/scan-set.ts';
+import { decodeImage } from '../../src/scan/image.ts';
+import { type Category, readScanSet, rgbaOf, type SetImage } from '../../test/scan/scan-set.ts';
 import type { MeasureOptions } from './measure.ts';
 import type { Report, Row } from './report.ts';
 
@@ -37,7 +35,8 @@ interface Result {
   readonly ms: readonly number[];
 }
 
-const median = (values: readonly number[]): number => {
+/** The middle value, or the mean of the middle two. */
+export const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -45,15 +44,6 @@ const median = (values: readonly number[]): number => {
 
 const version = (name: string): string =>
   (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
-
-/** The file's own RGBA pixels, as a browser hands them to jsQR. */
-function rgbaOf(bytes: Uint8Array): Uint8ClampedArray {
-  if (sniffImageFormat(bytes) === 'png') {
-    return new Uint8ClampedArray(PNG.sync.read(Buffer.from(bytes)).data);
-  }
-  const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-  return new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length);
-}
 
 /**
  * Each in-process decoder on each image: the first run says whether it reads the image, then up

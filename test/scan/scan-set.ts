@@ -1,9 +1,12 @@
 // The kept set of photographed and distorted QR images (test/scan/set/, written by
 // scripts/make-scan-set.ts): its manifest, and the images read from it, for the set's test and the
-// scanning benchmark.
+// scanning benchmarks.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { sniffImageFormat } from '../../src/scan/image.ts';
 
 export const SET_DIRECTORY = join(import.meta.dirname, 'set');
 
@@ -50,4 +53,13 @@ export function readScanSet(): SetImage[] {
     const path = join(SET_DIRECTORY, entry.file);
     return { ...entry, path, bytes: new Uint8Array(readFileSync(path)) };
   });
+}
+
+/** An image file's own RGBA pixels, as a browser's canvas hands them to a decoder. */
+export function rgbaOf(bytes: Uint8Array): Uint8ClampedArray {
+  if (sniffImageFormat(bytes) === 'png') {
+    return new Uint8ClampedArray(PNG.sync.read(Buffer.from(bytes)).data);
+  }
+  const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+  return new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length);
 }
