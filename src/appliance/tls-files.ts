@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
 import { DATA_FILES } from './data-dir.ts';
 import { errorCode, readFileBounded, writeFileAtomic } from '../node/atomic-file.ts';
+import { assertPrivatePath } from '../node/private-file.ts';
 import {
   type CertificateFacts,
   checkKeyPair,
@@ -124,6 +125,9 @@ export async function readTlsCredentials(files: TlsFileNames): Promise<TlsCreden
     key: files.keySetting ?? `The key file ${files.keyFile}`,
   };
   const cert = await readPem(files.certFile, names.cert);
+  // The data directory's own key is held to the rule of every private key here (no group or other
+  // bits); a configured one may follow its system's convention (Debian's ssl-cert group, 0640).
+  if (files.keySetting === undefined) await assertPrivatePath(files.keyFile, 'TLS private key');
   const key = await readPem(files.keyFile, names.key);
   checkKeyPair(cert, key, names);
   return {
@@ -140,7 +144,11 @@ export async function installTlsCertificate(
   dir: string,
   files: TlsFileNames,
 ): Promise<TlsCredentials> {
-  const read = await readTlsCredentials(files);
+  // A key from elsewhere is checked as a configured one is; its copy in DATA/tls is written 0600.
+  const read = await readTlsCredentials({
+    keySetting: `The key file ${files.keyFile}`,
+    ...files,
+  });
   await writePair(dir, read.cert, read.key);
   return { ...read, ...tlsPaths(dir) };
 }

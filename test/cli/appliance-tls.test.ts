@@ -2,7 +2,8 @@
 // and its fingerprint printed, shown again, renewed, or replaced by one the site's CA issued.
 
 import { X509Certificate } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import test from 'ava';
 import { createSelfSignedCertificate } from '../../src/node/tls-certificate.ts';
 import { Workspace } from './helpers.ts';
@@ -89,4 +90,12 @@ test('a certificate from the site’s CA is installed only with its own key', as
   t.is(await readFile(ws.path('data', 'tls', 'key.pem'), 'utf8'), issued.key);
   await ws.refused(t, ['appliance', 'tls', '--data', data, '--cert', 'site.pem'], 'USAGE');
   await ws.refused(t, ['appliance', 'tls', '--data', ws.path('typo')], 'FILE_NOT_FOUND');
+});
+
+test('the data directory’s TLS key open to other users stops the start, naming the file', async (t) => {
+  const ws = await Workspace.create(t);
+  const data = ws.path('data');
+  await ws.given(t, ['appliance', 'init', '--data', data]);
+  await chmod(join(data, 'tls', 'key.pem'), 0o644);
+  await ws.refused(t, ['appliance', 'tls', '--data', data], 'KEY_FILE_EXPOSED');
 });
