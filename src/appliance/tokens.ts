@@ -5,7 +5,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
-import { readFileBounded, writeFileAtomic } from '../node/atomic-file.ts';
+import { writeFileAtomic } from '../node/atomic-file.ts';
+import { readPrivateFile } from '../node/private-file.ts';
 import { type Role, ROLES } from './roles.ts';
 
 export const TOKENS_FILE = 'tokens.json';
@@ -183,7 +184,7 @@ async function readTokens(dir: string): Promise<StoredToken[]> {
   const path = pathOf(dir);
   let bytes: Uint8Array;
   try {
-    bytes = await readFileBounded(path, MAX_FILE_BYTES, 'tokens file');
+    bytes = await readPrivateFile(path, MAX_FILE_BYTES, 'tokens file');
   } catch (error) {
     if (error instanceof AirlockError && error.code === 'FILE_NOT_FOUND') return [];
     throw error;

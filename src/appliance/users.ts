@@ -7,7 +7,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
 import { NAME_PATTERN } from '../core/ids.ts';
-import { readFileBounded, writeFileAtomic } from '../node/atomic-file.ts';
+import { writeFileAtomic } from '../node/atomic-file.ts';
+import { readPrivateFile } from '../node/private-file.ts';
 import { hashPassword, isPasswordHash, passwordProblem, verifyPassword } from '../node/password.ts';
 import { isRole, type Role } from './roles.ts';
 
@@ -229,7 +230,7 @@ async function readUsers(dir: string): Promise<StoredUser[]> {
   const path = pathOf(dir);
   let bytes: Uint8Array;
   try {
-    bytes = await readFileBounded(path, MAX_FILE_BYTES, 'users file');
+    bytes = await readPrivateFile(path, MAX_FILE_BYTES, 'users file');
   } catch (error) {
     if (error instanceof AirlockError && error.code === 'FILE_NOT_FOUND') return [];
     throw error;

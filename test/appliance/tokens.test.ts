@@ -121,7 +121,7 @@ test('a damaged tokens file is refused, not read as empty', async (t) => {
     '{"format":"airlock-tokens/v2","tokens":[]}',
     '{"format":"airlock-tokens/v1","tokens":[{"id":"tok_1"}]}',
   ]) {
-    await writeFile(join(dir, TOKENS_FILE), text);
+    await writeFile(join(dir, TOKENS_FILE), text, { mode: 0o600 });
     const error = await t.throwsAsync(listTokens(dir));
     t.is((error as AirlockError).code, 'FORMAT_INVALID');
   }

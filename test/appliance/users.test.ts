@@ -1,7 +1,7 @@
 // The console's users on disk: scrypt hashes, never passwords; a lock-out after repeated failures
 // that an admin clears; the CLI and a running server sharing one file without losing changes.
 
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -142,6 +142,10 @@ test('the CLI and a server share the file: concurrent changes are all kept', asy
 
 test('a damaged users file is refused, not guessed at', async (t) => {
   const d = await dir(t);
-  await writeFile(join(d, USERS_FILE), '{"format":"airlock-users/v1","users":[{"name":"x"}]}');
+  const text = '{"format":"airlock-users/v1","users":[{"name":"x"}]}';
+  await writeFile(join(d, USERS_FILE), text, { mode: 0o600 });
   t.is(await codeOf(openUserBook(d)), 'FORMAT_INVALID');
+  // A users file other users could read is refused before it is read.
+  await chmod(join(d, USERS_FILE), 0o644);
+  t.is(await codeOf(openUserBook(d)), 'KEY_FILE_EXPOSED');
 });
