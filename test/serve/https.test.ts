@@ -62,6 +62,10 @@ test('HTTPS by default: the first start makes the certificate and prints its fin
   const s = await site(t, 1); // made before HTTPS existed: no DATA/tls
   const first = await serve(t, s.dir, []);
   t.regex(first.url, /^https:\/\/127\.0\.0\.1:\d+\/api\/v1$/);
+  // The address may arrive before the rest of the greeting: wait for its last line.
+  for (let i = 0; i < 500 && !first.output.stdout.includes('Stop with Ctrl-C'); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   t.regex(first.output.stdout, /Made a self-signed TLS certificate for this appliance\./);
   const pem = await readFile(join(s.dir, 'tls', 'cert.pem'), 'utf8');
   const fingerprint = sha256(pem);
