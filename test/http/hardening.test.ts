@@ -12,7 +12,7 @@ import type { ConsoleAssets } from '../../src/http/console.ts';
 import { SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY } from '../../src/http/security-headers.ts';
 import { type ServerLimits, startServer } from '../../src/http/server.ts';
 import { createSelfSignedCertificate } from '../../src/node/tls-certificate.ts';
-import { setup, type SetupOptions } from './helpers.ts';
+import { setup, type SetupOptions, USER_PASSWORDS } from './helpers.ts';
 
 /** A stack frame, a source file or a path of the server's disk. */
 const LEAK = /\bat [\w$.<>]+ \(|\bat (?:file:|\/)|\/(?:tmp|work|home|usr|var|srv|etc)\/|\.ts\b/;
@@ -279,4 +279,18 @@ test('a request Node cannot parse is answered 400 with the security headers, and
   );
   t.regex(huge, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
   t.regex(huge, /\r\nX-Frame-Options: DENY\r\n/);
+});
+
+test('over HTTPS the session cookie is also Secure', async (t) => {
+  const { url, ca } = await servedOverTls(t, { users: true });
+  const answer = await call(`${url}/api/v1/auth/sign-in`, ca, 'POST', {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'operator', password: USER_PASSWORDS.operator }),
+  });
+  t.is(answer.status, 200, answer.text);
+  const cookie = String(answer.headers['set-cookie']);
+  t.regex(cookie, /^airlock_session=/);
+  for (const attribute of [/; secure/i, /; httponly/i, /; samesite=strict/i]) {
+    t.regex(cookie, attribute);
+  }
 });
