@@ -12,20 +12,11 @@ import { type Browser, chromium } from 'playwright-core';
 import type { decodeFrame } from '../../src/scan/frame.ts';
 import { readScanSet, rgbaOf } from '../../test/scan/scan-set.ts';
 import * as d from '../../test/scan/distort.ts';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../../test/browser/chromium.ts';
 import type { MeasureOptions } from './measure.ts';
 import { median } from './scan.ts';
 import type { Report, Row } from './report.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const WIDTH = 1280;
 const HEIGHT = 720;
 /** Issue 5: median decode time per frame, with a QR code and without one. */
@@ -179,7 +170,7 @@ export async function browserScanSection(report: Report, options: MeasureOptions
   const server = await serve(bundle, { qr, empty });
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS] });
     const page = await browser.newPage();
     page.setDefaultTimeout(60_000);
     const { port } = server.address() as AddressInfo;

@@ -2,10 +2,10 @@
 // hashes in DATA/tokens.json (mode 0600), checked in constant time.
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
 import { writeFileAtomic } from '../node/atomic-file.ts';
+import { fileVersion } from '../node/file-version.ts';
 import { readPrivateFile } from '../node/private-file.ts';
 import { type Role, ROLES } from './roles.ts';
 
@@ -138,13 +138,13 @@ export interface TokenBook {
 
 export async function openTokenBook(dir: string): Promise<TokenBook> {
   let tokens = await readTokens(dir);
-  let seen = await versionOf(dir);
+  let seen = await fileVersion(pathOf(dir));
   const book: TokenBook = {
     get tokens() {
       return tokens;
     },
     async reload() {
-      const version = await versionOf(dir);
+      const version = await fileVersion(pathOf(dir));
       if (version === seen) return;
       tokens = await readTokens(dir);
       seen = version;
@@ -162,12 +162,6 @@ export async function openTokenBook(dir: string): Promise<TokenBook> {
     },
   };
   return book;
-}
-
-/** Identifies one state of the file without reading it; an atomic write replaces the inode. */
-async function versionOf(dir: string): Promise<string> {
-  const s = await stat(pathOf(dir)).catch(() => undefined);
-  return s === undefined ? 'absent' : `${s.ino}:${s.size}:${s.mtimeMs}`;
 }
 
 function infoOf(t: StoredToken): TokenInfo {

@@ -3,11 +3,11 @@
 // server re-reads it when it changes, and every change re-reads it first, so neither overwrites
 // what the other wrote.
 
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
 import { NAME_PATTERN } from '../core/ids.ts';
 import { writeFileAtomic } from '../node/atomic-file.ts';
+import { fileVersion } from '../node/file-version.ts';
 import { readPrivateFile } from '../node/private-file.ts';
 import { hashPassword, isPasswordHash, passwordProblem, verifyPassword } from '../node/password.ts';
 import { isRole, type Role } from './roles.ts';
@@ -94,7 +94,7 @@ export interface UserBook {
 
 export async function openUserBook(dir: string): Promise<UserBook> {
   let users = await readUsers(dir);
-  let seen = await versionOf(dir);
+  let seen = await fileVersion(pathOf(dir));
   let queue: Promise<unknown> = Promise.resolve();
 
   /** Runs one change after the others: read the file, change the list, write it. */
@@ -104,7 +104,7 @@ export async function openUserBook(dir: string): Promise<UserBook> {
       const [next, result] = await apply(current);
       if (next !== current) await writeUsers(dir, next);
       users = next;
-      seen = await versionOf(dir);
+      seen = await fileVersion(pathOf(dir));
       return result;
     });
     queue = run.catch(() => undefined);
@@ -128,7 +128,7 @@ export async function openUserBook(dir: string): Promise<UserBook> {
       return users;
     },
     async reload() {
-      const version = await versionOf(dir);
+      const version = await fileVersion(pathOf(dir));
       if (version === seen) return;
       users = await readUsers(dir);
       seen = version;
@@ -219,11 +219,6 @@ export async function openUserBook(dir: string): Promise<UserBook> {
 
 export async function listUsers(dir: string): Promise<UserInfo[]> {
   return (await readUsers(dir)).map(infoOf);
-}
-
-async function versionOf(dir: string): Promise<string> {
-  const s = await stat(pathOf(dir)).catch(() => undefined);
-  return s === undefined ? 'absent' : `${s.ino}:${s.size}:${s.mtimeMs}`;
 }
 
 async function readUsers(dir: string): Promise<StoredUser[]> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.ts';
 import { DATA_FILES, initApplianceDir } from '../../src/appliance/data-dir.ts';
 import { openAppliance } from '../../src/appliance/service.ts';
 import { type Role, ROLES } from '../../src/appliance/roles.ts';
@@ -21,24 +22,12 @@ import { readTrustFile } from '../../src/vendor/trust-file.ts';
 import { openVendor } from '../../src/vendor/vendor-dir.ts';
 import { onlyJson, run } from '../cli/helpers.ts';
 
-export const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(import.meta.dirname, '../..');
 /** Where the tests leave screenshots of the console's pages for a reviewer. */
 export const SCREENSHOTS = join(ROOT, 'test', 'browser', 'screenshots');
 
 const now = () => Math.floor(Date.now() / 1000);
 const random = (n: number) => new Uint8Array(randomBytes(n));
-
-/** Chromium's flags for this machine's closed network (no background connections), as root. */
-const QUIET_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /**
  * Chromium, with its fake camera showing `camera` (a y4m file) when given. Without Chromium the
@@ -54,7 +43,7 @@ export async function launchChromium(t: ExecutionContext, camera?: string): Prom
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
-      ...QUIET_FLAGS,
+      ...CHROMIUM_FLAGS,
       ...(camera === undefined
         ? []
         : [

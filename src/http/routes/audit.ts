@@ -3,10 +3,9 @@
 
 import type { LedgerRecord } from '../../ledger/index.ts';
 import type { AuditTrail } from '../audit.ts';
-import { HttpError } from '../errors.ts';
 import { optional, parseQuery, parseWholeNumber } from '../fields.ts';
 import type { Route } from '../route.ts';
-import type { LedgerAdmin } from './ledger.ts';
+import { type LedgerAdmin, requireFileLedger } from './ledger.ts';
 
 const DEFAULT_ENTRIES = 50;
 const MAX_ENTRIES = 500;
@@ -21,12 +20,7 @@ export function auditRoutes(ledger: LedgerAdmin | undefined, trail: AuditTrail):
       path: '/audit',
       access: 'audit',
       async handle(ctx) {
-        if (ledger === undefined) {
-          throw new HttpError(
-            'LEDGER_IN_MEMORY',
-            'This server keeps its ledger in memory: it has no audit trail to read.',
-          );
-        }
+        const file = requireFileLedger(ledger);
         const q = parseQuery(ctx.query, { limit: optional(4), before: optional(16) });
         const limit =
           q.limit === undefined
@@ -40,7 +34,7 @@ export function auditRoutes(ledger: LedgerAdmin | undefined, trail: AuditTrail):
         let scanned = 0;
         let more = true;
         while (entries.length < limit && scanned < SCAN_LIMIT && more) {
-          const page = await ledger.recent({
+          const page = await file.recent({
             limit: PAGE,
             ...(before === undefined ? {} : { before }),
           });

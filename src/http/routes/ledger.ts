@@ -23,6 +23,17 @@ export interface LedgerRouteOptions {
   readonly nowMs?: () => number;
 }
 
+/** The file ledger, or LEDGER_IN_MEMORY for a server that keeps its ledger in memory. */
+export function requireFileLedger(ledger: LedgerAdmin | undefined): LedgerAdmin {
+  if (ledger === undefined) {
+    throw new HttpError(
+      'LEDGER_IN_MEMORY',
+      'This server keeps its ledger in memory (a test or embedded setup): it has no journal to read, verify or checkpoint.',
+    );
+  }
+  return ledger;
+}
+
 export function ledgerRoutes(
   ledger: LedgerAdmin | undefined,
   options: LedgerRouteOptions,
@@ -30,15 +41,7 @@ export function ledgerRoutes(
   /** One verification at a time: each reads the whole journal. */
   let verifying = false;
 
-  function fileLedger(): LedgerAdmin {
-    if (ledger === undefined) {
-      throw new HttpError(
-        'LEDGER_IN_MEMORY',
-        'This server keeps its ledger in memory (a test or embedded setup): it has no journal to read, verify or checkpoint.',
-      );
-    }
-    return ledger;
-  }
+  const fileLedger = () => requireFileLedger(ledger);
 
   return [
     {

@@ -1,30 +1,18 @@
 // Audit (admins and auditors): the alerts raised since the appliance started, and the audit trail
 // from the ledger — admin actions and refusals with who, what, from where and the result.
 
+import type { Alert } from '../../../src/appliance/alerts.ts';
+import type { AuditEvent } from '../../../src/appliance/events.ts';
 import { getJson } from '../api.ts';
 import { alertBox, h, replace, table } from '../dom.ts';
 import { describeError } from '../errors.ts';
 import { dateTime } from '../format.ts';
 import type { Page } from './page.ts';
 
-export interface Alert {
-  readonly kind: string;
-  readonly at: number;
-  readonly subject: string;
-  readonly message: string;
-}
+export type { Alert };
 
-interface AuditEntry {
-  readonly seq: number;
-  readonly at: number;
-  readonly action: string;
-  readonly result: 'ok' | 'refused' | 'alert';
-  readonly actor?: string;
-  readonly status?: number;
-  readonly code?: string;
-  readonly detail?: string;
-  readonly ip?: string;
-}
+/** GET /audit's entries: the ledger's audit records with their sequence numbers. */
+type AuditEntry = AuditEvent & { readonly seq: number };
 
 const PAGE = 100;
 
