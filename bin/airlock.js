@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the `airlock` command: loads the TypeScript sources through tsx.
+// Entry point of the `airlock` command from the sources: loads the TypeScript through tsx.
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+await import('../src/cli/entry.ts');

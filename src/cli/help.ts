@@ -45,6 +45,7 @@ export function overview(groups: readonly CommandGroup[]): string {
   }
   lines.push('', ...CONVENTIONS, '', ...ENVIRONMENT, '');
   lines.push("Run `airlock GROUP COMMAND --help` for a command's arguments.");
+  lines.push('`airlock --version` prints the version and the commit it was built from.');
   return `${lines.join('\n')}\n`;
 }
 

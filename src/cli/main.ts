@@ -25,6 +25,7 @@ import { commandHelp, groupHelp, overview } from './help.ts';
 import { asAirlockError, exitCodeFor, type Outcome, renderError, renderOutcome } from './output.ts';
 import { passphraseFrom } from './passphrase.ts';
 import { parseNow } from './time.ts';
+import { versionOutcome } from './version.ts';
 
 const GROUPS: readonly CommandGroup[] = [
   vendorCommands,
@@ -163,6 +164,7 @@ async function dispatch(argv: readonly string[], io: CliIo, json: boolean): Prom
   if (first === undefined || first === '--json' || isHelp(first)) {
     return help(first === 'help' ? argv.slice(1) : []);
   }
+  if (first === '--version' || first === '-V' || first === 'version') return versionOutcome();
   const group = findGroup(first);
   // A command named '' is its group's only word: `airlock scan IMAGE`.
   const direct = group.commands.find((c) => c.name === '');

@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Koa from 'koa';
+import { EMBEDDED_CONSOLE } from './embedded-console.ts';
 
 export interface ConsoleFile {
   readonly type: string;
@@ -52,11 +53,30 @@ export async function loadConsoleAssets(dir = CONSOLE_DIR): Promise<ConsoleAsset
   } catch {
     return undefined;
   }
-  const assets = new Map<string, ConsoleFile>();
+  const files: [string, Buffer][] = [];
   for (const name of names) {
+    if (TYPES[extname(name)] !== undefined) files.push([name, await readFile(join(dir, name))]);
+  }
+  return consoleAssetsOf(files);
+}
+
+/** The console this build carries: inside the bundle when bundled, else web/dist. */
+export async function builtInConsole(): Promise<ConsoleAssets | undefined> {
+  return EMBEDDED_CONSOLE === undefined
+    ? loadConsoleAssets()
+    : consoleAssetsOf(
+        EMBEDDED_CONSOLE.map(([name, base64]) => [name, Buffer.from(base64, 'base64')]),
+      );
+}
+
+/** Files (name, contents) as the console, or undefined without an index.html. */
+export function consoleAssetsOf(
+  files: Iterable<readonly [string, Buffer]>,
+): ConsoleAssets | undefined {
+  const assets = new Map<string, ConsoleFile>();
+  for (const [name, body] of files) {
     const type = TYPES[extname(name)];
     if (type === undefined) continue;
-    const body = await readFile(join(dir, name));
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
     assets.set(name === 'index.html' ? '/' : `/${name}`, { type, body, etag });
   }

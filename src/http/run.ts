@@ -8,7 +8,7 @@ import { openAppliance, type OpenAppliance } from '../appliance/service.ts';
 import { openTokenBook } from '../appliance/tokens.ts';
 import { openUserBook } from '../appliance/users.ts';
 import { createHttpApp } from './app.ts';
-import { loadConsoleAssets } from './console.ts';
+import { builtInConsole } from './console.ts';
 import type { RateLimitOptions } from './rate-limit.ts';
 import { type ServerLimits, startServer } from './server.ts';
 
@@ -64,7 +64,7 @@ export async function runAppliance(options: RunOptions): Promise<RunningApplianc
       appliance: open.appliance,
       tokens: await openTokenBook(options.dir),
       users: await openUserBook(options.dir),
-      console: { assets: await loadConsoleAssets() },
+      console: { assets: await builtInConsole() },
       clock: options.clock,
       ledger: open.ledger,
       log: (message, error) =>

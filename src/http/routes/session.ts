@@ -2,16 +2,12 @@
 // session's CSRF token and end; the appliance's ID, mode and certificate expiry; the software's
 // version. The console calls it when it loads, to learn whether its session is still live.
 
-import { createRequire } from 'node:module';
 import type { Appliance } from '../../appliance/appliance.ts';
 import { formatId } from '../../core/ids.ts';
+import { airlockVersion } from '../../node/build-info.ts';
 import type { Route } from '../route.ts';
 import type { SessionLimits, SessionStore } from '../sessions.ts';
 import { sessionView } from './auth.ts';
-
-/** The software's version, from package.json (read once, when this module loads). */
-const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string })
-  .version;
 
 export function sessionRoutes(
   appliance: Appliance,
@@ -39,7 +35,7 @@ export function sessionRoutes(
             mode: identity.settings.mode,
             certificateExpiresAt: identity.certificate?.notAfter ?? null,
           },
-          version: VERSION,
+          version: airlockVersion(),
         };
       },
     },
