@@ -3,6 +3,7 @@
 // section names to run only those (`npm run bench -- http`); all of them by default.
 
 import { applianceLedgerSection } from './bench/appliance-ledger.ts';
+import { binarySection } from './bench/binary.ts';
 import { browserScanSection } from './bench/browser-scan.ts';
 import { ed25519Section } from './bench/ed25519.ts';
 import { httpSection } from './bench/http.ts';
@@ -23,6 +24,7 @@ const SECTIONS: Readonly<
   revocations: revocationsSection,
   scan: scanSection,
   'browser-scan': browserScanSection,
+  binary: binarySection,
 };
 
 function usage(problem: string): never {

@@ -38,6 +38,15 @@ async function embeddedConsole(): Promise<string> {
   return `export const EMBEDDED_CONSOLE = ${JSON.stringify(files)};\n`;
 }
 
+/** Drops node's debugging symbols (about 12 MiB) when binutils' strip is at hand. */
+function stripSymbols(file: string): void {
+  try {
+    execFileSync('strip', ['--strip-all', file], { stdio: 'ignore' });
+  } catch {
+    console.log('strip is not installed: the binary keeps its debugging symbols');
+  }
+}
+
 const embedConsole: esbuild.Plugin = {
   name: 'embed-console',
   setup(build) {
@@ -106,6 +115,7 @@ await writeFile(
 run(process.execPath, ['--experimental-sea-config', seaConfig]);
 await copyFile(process.execPath, binary);
 await chmod(binary, 0o755);
+stripSymbols(binary);
 // postject's ELF reader warns about note sections it does not name; nothing is wrong with them.
 const warn = console.warn;
 console.warn = (...args: unknown[]) => {
