@@ -204,14 +204,22 @@ export function createSiteCases(deps: SiteDeps) {
     /**
      * Imports the vendor's bundles among `offered` (all verified and applied together, or none):
      * deltas in order onto their base, bundles older than a full one offered with them skipped.
-     * Site bundles are for isolated machines: they are passed over.
+     * Site bundles are for isolated machines: they are passed over. `onProgress` counts steps:
+     * each bundle parsed, each verified and applied, and keeping the result.
      */
-    async importBundles(offered: readonly OfferedBundle[]): Promise<ImportOutcome[]> {
+    async importBundles(
+      offered: readonly OfferedBundle[],
+      onProgress: (done: number, total: number) => void = () => {},
+    ): Promise<ImportOutcome[]> {
       const now = clock();
-      const parsed = offered.map((o) => ({
-        ...o,
-        bundle: named(o.name, () => parseBundle(o.bytes)),
-      }));
+      const steps = 2 * offered.length + 1;
+      let done = 0;
+      const step = () => onProgress(++done, steps);
+      const parsed = offered.map((o) => {
+        const bundle = named(o.name, () => parseBundle(o.bytes));
+        step();
+        return { ...o, bundle };
+      });
       const outcomes: ImportOutcome[] = [];
       const vendor: (OfferedBundle & { bundle: RevocationBundle })[] = [];
       for (const p of parsed) {
@@ -238,6 +246,7 @@ export function createSiteCases(deps: SiteDeps) {
             leewaySeconds: LEEWAY_SECONDS,
           }),
         );
+        step();
         outcomes.push(describe(p, result.outcome, result.stream));
         if (result.outcome === 'applied') {
           streams = { ...streams, [result.stream]: result.next };
@@ -265,6 +274,7 @@ export function createSiteCases(deps: SiteDeps) {
           ),
         );
       }
+      onProgress(steps, steps);
       return outcomes;
     },
 

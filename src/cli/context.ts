@@ -2,6 +2,8 @@
 // AIRLOCK_NOW may override), randomness, the passphrase and how to read standard input.
 
 import type { RandomBytes } from '../sdk/context.ts';
+import type { Progress } from './progress.ts';
+import type { Paint } from './terminal.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,6 +17,10 @@ export interface CliContext {
   readonly passphrase: string | undefined;
   /** True when a person is watching: stdout is a terminal and --json was not given. */
   readonly interactive: boolean;
+  /** Colours for text on stdout: plain unless a person watches a terminal (see terminal.ts). */
+  readonly paint: Paint;
+  /** A progress bar on stderr for long work; silent with --json and in pipes. */
+  readonly progress: (label: string, units?: (n: number) => string) => Progress;
   /** Reads standard input, refusing more than maxBytes. */
   readonly readStdin: (maxBytes: number, what: string) => Promise<Uint8Array>;
   /** For long-running commands (serve): a line for the operator now, on stdout. */

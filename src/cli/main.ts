@@ -10,6 +10,7 @@ import { activationCommands } from './commands/activations.ts';
 import { applianceCommands } from './commands/appliance.ts';
 import { clientCommands } from './commands/client.ts';
 import { deactivateCommands, respondCommands } from './commands/desk.ts';
+import { healthCommands } from './commands/health.ts';
 import { ledgerCommands } from './commands/ledger.ts';
 import { licenseCommands } from './commands/license.ts';
 import { scanCommands } from './commands/scan.ts';
@@ -24,6 +25,8 @@ import type { CliContext, Env } from './context.ts';
 import { commandHelp, groupHelp, overview } from './help.ts';
 import { asAirlockError, exitCodeFor, type Outcome, renderError, renderOutcome } from './output.ts';
 import { passphraseFrom } from './passphrase.ts';
+import { progressBar, silentProgress } from './progress.ts';
+import { ansi, plain, wantsColour } from './terminal.ts';
 import { parseNow } from './time.ts';
 import { versionOutcome } from './version.ts';
 
@@ -32,6 +35,7 @@ const GROUPS: readonly CommandGroup[] = [
   licenseCommands,
   applianceCommands,
   serveCommands,
+  healthCommands,
   respondCommands,
   deactivateCommands,
   activationCommands,
@@ -49,7 +53,7 @@ const GROUPS: readonly CommandGroup[] = [
 export interface CliIo {
   readonly env: Env;
   readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
-  readonly stderr: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
   readonly stdin: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
   /** Resolves with the signal's name when the process is asked to stop (default: signals). */
   readonly untilStopped?: () => Promise<string>;
@@ -143,6 +147,10 @@ async function readBounded(
 
 function contextOf(io: CliIo, json: boolean, passphrase: string | undefined): CliContext {
   const fixed = io.env['AIRLOCK_NOW'];
+  const interactive = !json && io.stdout.isTTY === true;
+  // The bar goes to stderr, so it needs a terminal there too; a piped stdout keeps it quiet.
+  const showProgress = interactive && io.stderr.isTTY === true;
+  const paint = wantsColour(io.stdout.isTTY, json, io.env) ? ansi : plain;
   return {
     env: io.env,
     now: () => {
@@ -151,7 +159,17 @@ function contextOf(io: CliIo, json: boolean, passphrase: string | undefined): Cl
     },
     random: (n) => new Uint8Array(randomBytes(n)),
     passphrase,
-    interactive: !json && io.stdout.isTTY === true,
+    interactive,
+    paint,
+    progress: (label, units) =>
+      showProgress
+        ? progressBar(label, {
+            write: (text) => io.stderr.write(text),
+            paint,
+            clock: () => performance.now(),
+            ...(units === undefined ? {} : { units }),
+          })
+        : silentProgress,
     readStdin: (maxBytes, what) => readBounded(io.stdin, maxBytes, what),
     say: (line) => io.stdout.write(`${line}\n`),
     warn: (line) => io.stderr.write(`airlock: ${line}\n`),

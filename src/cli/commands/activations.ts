@@ -1,6 +1,7 @@
 // `airlock activations list --data DIR`: the activations an appliance recorded, filtered by license
 // and status.
 
+import type { ActivationSummary } from '../../appliance/appliance.ts';
 import type { ActivationStatus } from '../../appliance/state.ts';
 import { toHex } from '../../core/bytes.ts';
 import { AirlockError } from '../../core/errors.ts';
@@ -8,8 +9,42 @@ import { parseId } from '../../core/ids.ts';
 import { DATA_OPTION, withAppliance } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { outcome, plural, when } from '../output.ts';
+import { table } from '../table.ts';
+import type { Colour, Paint } from '../terminal.ts';
 
 const STATUSES: readonly ActivationStatus[] = ['active', 'deactivated', 'revoked'];
+const STATUS_COLOURS: Readonly<Record<ActivationStatus, Colour>> = {
+  active: 'green',
+  deactivated: 'dim',
+  revoked: 'red',
+};
+
+/** Activations as a table: ID, license (unless all are of one), status, machine, since, lease. */
+export function activationTable(
+  activations: readonly ActivationSummary[],
+  paint: Paint,
+  withLicense = true,
+): string[] {
+  return table(
+    [
+      'activation',
+      ...(withLicense ? ['license'] : []),
+      'status',
+      'machine',
+      'since',
+      'lease until',
+    ],
+    activations.map((a) => [
+      a.activationId,
+      ...(withLicense ? [a.licenseId] : []),
+      paint(STATUS_COLOURS[a.status], a.status),
+      a.fingerprint,
+      when(a.activatedAt),
+      a.leaseEndsAt === null ? 'no lease' : when(a.leaseEndsAt),
+    ]),
+    paint,
+  );
+}
 
 const list: Command = {
   group: 'activations',
@@ -37,11 +72,8 @@ const list: Command = {
     return withAppliance(args, ctx, 'airlock activations list', async ({ appliance }) => {
       const activations = appliance.activations(filter);
       return outcome({ activations }, [
-        `${plural(activations.length, 'activation')}:`,
-        ...activations.map(
-          (a) =>
-            `  ${a.activationId}  ${a.licenseId}  ${a.status.padEnd(11)}  ${a.fingerprint}  since ${when(a.activatedAt)}  lease ${a.leaseEndsAt === null ? 'none' : `until ${when(a.leaseEndsAt)}`}`,
-        ),
+        `${plural(activations.length, 'activation')}${activations.length > 0 ? ':' : '.'}`,
+        ...activationTable(activations, ctx.paint),
       ]);
     });
   },

@@ -8,17 +8,23 @@ import { allRecords } from '../../ledger/index.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { outcome, plural, when } from '../output.ts';
+import { table } from '../table.ts';
+import type { Paint } from '../terminal.ts';
 import { parseSince } from '../time.ts';
 
 /** Entries printed at most (the newest); --json gives them all. */
 const SHOWN = 200;
 
-function line(e: AuditEvent & { seq: number }): string {
-  const what = e.result === 'alert' ? `ALERT ${e.detail ?? e.action}` : e.action;
+function row(e: AuditEvent, paint: Paint): string[] {
+  const what =
+    e.result === 'alert'
+      ? paint('yellow', `ALERT ${e.detail ?? e.action}`)
+      : `${e.action}${e.detail !== undefined ? ` (${e.detail})` : ''}`;
   const result =
-    e.result === 'refused' ? `refused ${e.status ?? ''} ${e.code ?? ''}`.trim() : e.result;
-  const detail = e.result !== 'alert' && e.detail !== undefined ? `  (${e.detail})` : '';
-  return `  ${when(e.at)}  ${(e.actor ?? '-').padEnd(20)} ${(e.ip ?? '-').padEnd(15)} ${result.padEnd(24)} ${what}${detail}`;
+    e.result === 'refused'
+      ? paint('red', `refused ${e.status ?? ''} ${e.code ?? ''}`.trim())
+      : e.result;
+  return [when(e.at), e.actor ?? '-', e.ip ?? '-', result, what];
 }
 
 const audit: Command = {
@@ -56,7 +62,11 @@ const audit: Command = {
       : `${n} ${n === 1 ? 'audit entry' : 'audit entries'}`;
     return outcome({ entries }, [
       `${counted}${n > SHOWN ? ` (the newest ${SHOWN} shown; --json gives all)` : ''}:`,
-      ...shown.map(line),
+      ...table(
+        ['at', 'who', 'from', 'result', 'what'],
+        shown.map((e) => row(e, ctx.paint)),
+        ctx.paint,
+      ),
     ]);
   },
 };

@@ -6,6 +6,7 @@ import { verifyLedger } from '../../ledger/index.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { outcome, plural } from '../output.ts';
+import { bytesText } from '../progress.ts';
 
 const REASONS = {
   torn: 'it is cut short (a write that never finished; the appliance cuts it when it starts)',
@@ -31,27 +32,20 @@ const verify: Command = {
   options: DATA_OPTION,
   required: ['data'],
   async run(args, ctx) {
-    let shown = -1;
+    const progress = ctx.progress('verifying', bytesText);
     const result = await verifyLedger(ledgerDir(args.required('data')), {
-      onProgress: (done, total) => {
-        if (!ctx.interactive || total === 0) return;
-        const percent = Math.floor((done / total) * 100);
-        if (percent >= shown + 10) {
-          shown = percent;
-          ctx.warn(`verifying: ${percent}%`);
-        }
-      },
-    });
+      onProgress: (done, total) => progress.update(done, total),
+    }).finally(() => progress.finish());
     if (result.ok) {
       return outcome({ ...result }, [
-        `The ledger verifies: ${plural(result.records, 'record')}.`,
+        `${ctx.paint('green', 'The ledger verifies')}: ${plural(result.records, 'record')}.`,
         `Checkpoint: record ${result.lastSeq}, hash ${result.lastHash}.`,
       ]);
     }
     const bad = result.firstBad!;
     return {
       ...outcome({ ...result }, [
-        `The ledger does not verify: record ${bad.seq} (${bad.file}, line ${bad.line}): ${REASONS[bad.reason]}.`,
+        `${ctx.paint('red', 'The ledger does not verify')}: record ${bad.seq} (${bad.file}, line ${bad.line}): ${REASONS[bad.reason]}.`,
         `The ${plural(result.records, 'record')} before it are good; the last good hash is ${result.lastHash}.`,
       ]),
       exitCode: EXIT_BAD,

@@ -14,6 +14,8 @@ import { readCodeArgument } from '../inputs.ts';
 import { list, outcome, plural, rows, when } from '../output.ts';
 import { TERMS_OPTIONS, termsOf } from './license-issue.ts';
 import { join } from 'node:path';
+import { table } from '../table.ts';
+import { activationTable } from './activations.ts';
 
 function seatsText(l: LicenseSummary): string {
   return l.seats === 0
@@ -143,11 +145,22 @@ export const listLicenses: Command = {
   async run(args, ctx) {
     return withAppliance(args, ctx, 'airlock license list', async ({ appliance }) => {
       const licenses = appliance.licenses();
-      const lines = licenses.map(
-        (l) =>
-          `  ${l.licenseId}  ${l.product}  ${l.type}${l.held ? ' (held)' : ''}  ${seatsText(l)}  expires ${when(l.expiresAt)}${l.revoked ? '  REVOKED' : ''}`,
+      const lines = table(
+        ['license', 'product', 'type', 'seats', 'expires', ''],
+        licenses.map((l) => [
+          l.licenseId,
+          l.product,
+          `${l.type}${l.held ? ' (held)' : ''}`,
+          seatsText(l),
+          when(l.expiresAt),
+          l.revoked ? ctx.paint('red', 'REVOKED') : '',
+        ]),
+        ctx.paint,
       );
-      return outcome({ licenses }, [`${plural(licenses.length, 'license')}:`, ...lines]);
+      return outcome({ licenses }, [
+        `${plural(licenses.length, 'license')}${licenses.length > 0 ? ':' : '.'}`,
+        ...lines,
+      ]);
     });
   },
 };
@@ -169,11 +182,8 @@ export const show: Command = {
         `License ${license.licenseId}:`,
         ...licenseRows(license),
         '',
-        `${plural(license.activations.length, 'activation')}:`,
-        ...license.activations.map(
-          (a) =>
-            `  ${a.activationId}  ${a.status}  ${a.fingerprint}  since ${when(a.activatedAt)}  lease ${a.leaseEndsAt === null ? 'none' : `until ${when(a.leaseEndsAt)}`}`,
-        ),
+        `${plural(license.activations.length, 'activation')}${license.activations.length > 0 ? ':' : '.'}`,
+        ...activationTable(license.activations, ctx.paint, false),
       ]);
     });
   },

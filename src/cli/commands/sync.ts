@@ -32,7 +32,10 @@ const importBundles: Command = {
   async run(args, ctx) {
     const offered = await readOffered(args.positionals[0]!);
     return withAppliance(args, ctx, 'airlock sync import', async ({ appliance }) => {
-      const bundles = await appliance.importBundles(offered);
+      const progress = ctx.progress('importing');
+      const bundles = await appliance
+        .importBundles(offered, (done, total) => progress.update(done, total))
+        .finally(() => progress.finish());
       const status = appliance.revocationStatus();
       return outcome({ bundles, vendor: status.vendor }, [
         bundles.length === 0

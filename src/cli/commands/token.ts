@@ -8,6 +8,7 @@ import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { outcome, plural, when } from '../output.ts';
 import { parseExpiry } from '../time.ts';
+import { table } from '../table.ts';
 
 const create: Command = {
   group: 'token',
@@ -57,13 +58,14 @@ const list: Command = {
   help: 'One line per token: ID, role, label, created, expiry.',
   options: DATA_OPTION,
   required: ['data'],
-  async run(args) {
+  async run(args, ctx) {
     const tokens = await listTokens(args.required('data'));
     return outcome({ tokens }, [
-      `${plural(tokens.length, 'token')}:`,
-      ...tokens.map(
-        (t) =>
-          `  ${t.id}  ${t.role.padEnd(8)}  ${t.label}  created ${when(t.createdAt)}  expires ${when(t.expiresAt)}`,
+      `${plural(tokens.length, 'token')}${tokens.length > 0 ? ':' : '.'}`,
+      ...table(
+        ['token', 'role', 'label', 'created', 'expires'],
+        tokens.map((t) => [t.id, t.role, t.label, when(t.createdAt), when(t.expiresAt)]),
+        ctx.paint,
       ),
     ]);
   },

@@ -5,13 +5,14 @@
 
 import { base32crockford } from '@scure/base';
 import { isRole, ROLE_SUMMARY, type Role, ROLES } from '../../appliance/roles.ts';
-import { listUsers, openUserBook, type UserInfo } from '../../appliance/users.ts';
+import { listUsers, openUserBook } from '../../appliance/users.ts';
 import { AirlockError } from '../../core/errors.ts';
 import { MAX_PASSWORD_LENGTH } from '../../node/password.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { outcome, plural, when } from '../output.ts';
+import { table } from '../table.ts';
 
 const PASSWORD_STDIN = {
   'password-stdin': {
@@ -137,11 +138,6 @@ const remove: Command = {
   },
 };
 
-function line(u: UserInfo, now: number): string {
-  const locked = u.lockedUntil !== null && u.lockedUntil > now;
-  return `  ${u.name.padEnd(16)} ${u.role.padEnd(9)} password set ${when(u.passwordChangedAt)}${locked ? `  LOCKED until ${when(u.lockedUntil)}` : ''}`;
-}
-
 const list: Command = {
   group: 'user',
   name: 'list',
@@ -154,8 +150,19 @@ const list: Command = {
     const users = await listUsers(args.required('data'));
     const now = ctx.now();
     return outcome({ users }, [
-      `${plural(users.length, 'user')}:`,
-      ...users.map((u) => line(u, now)),
+      `${plural(users.length, 'user')}${users.length > 0 ? ':' : '.'}`,
+      ...table(
+        ['user', 'role', 'password set', ''],
+        users.map((u) => [
+          u.name,
+          u.role,
+          when(u.passwordChangedAt),
+          u.lockedUntil !== null && u.lockedUntil > now
+            ? ctx.paint('yellow', `LOCKED until ${when(u.lockedUntil)}`)
+            : '',
+        ]),
+        ctx.paint,
+      ),
     ]);
   },
 };
