@@ -96,10 +96,10 @@ test('online: activate, revalidate and deactivate through airlock serve; offline
     ...['token', 'create', '--data', site.data, '--role', 'operator', '--label', 'acme-cad'],
   ]);
 
-  // Nothing listens on port 1: the example falls back to the challenge.
+  // An address where no appliance answers: the example falls back to the challenge.
   const away = { ACME_APPLIANCE_URL: 'http://127.0.0.1:1', ACME_APPLIANCE_TOKEN: token };
   const fallback = ok(t, await app(site, ['activate', site.key], away));
-  t.regex(fallback, /could not be reached \(ECONNREFUSED\)\. Activating offline instead\./);
+  t.regex(fallback, /could not be reached \(.+\)\. Activating offline instead\./);
   t.regex(fallback, CHALLENGE);
 
   const served = await serve(t, site.data);
