@@ -77,6 +77,10 @@ export const ERROR_CODES = {
   // Online mode: the client talking to the appliance over HTTP (src/sdk/online.ts)
   APPLIANCE_UNREACHABLE: { http: 502, exit: 9 },
   APPLIANCE_REFUSED: { http: 502, exit: 9 },
+  // Installing the appliance on a host, and probing a running one (docs/INSTALL.md)
+  ROOT_REQUIRED: { http: 500, exit: 7 },
+  SERVICE_ACTIVE: { http: 409, exit: 7 },
+  APPLIANCE_NOT_READY: { http: 503, exit: 9 },
   // Command line
   USAGE: { http: 400, exit: 2 },
   INTERNAL: { http: 500, exit: 1 },
