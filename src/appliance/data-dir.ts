@@ -19,10 +19,18 @@ import { formatId } from '../core/ids.ts';
 import { readFileBounded, syncDirectory, writeFileAtomic } from '../node/atomic-file.ts';
 import { nodeSuite } from '../node/ed25519.ts';
 import { existingKeyFiles, readKeyFile, writeKeyFile } from '../node/key-file.ts';
+import { airlockVersion } from '../node/build-info.ts';
 import { assertPrivatePath, readPrivateFile } from '../node/private-file.ts';
 import type { TrustAnchors } from '../sdk/trust.ts';
 import { initVendor, openVendor, type Vendor, vendorKeyFiles } from '../vendor/vendor-dir.ts';
 import { readTrustFile, writeTrustFile } from '../vendor/trust-file.ts';
+import {
+  checkDataFormat,
+  DATA_FORMAT,
+  formatOfSettings,
+  readSettingsJson,
+  SETTINGS_FORMAT,
+} from './data-format.ts';
 
 export const DATA_FILES = {
   settings: 'appliance.json',
@@ -40,12 +48,15 @@ export const DATA_FILES = {
   retired: 'retired',
 } as const;
 
-export const SETTINGS_FORMAT = 'airlock-appliance/v1';
+export { SETTINGS_FORMAT };
 export const REQUEST_FORMAT = 'airlock-delegation-request/v1';
 const STANDALONE_CERT_YEARS = 10;
 
 export interface Settings {
   format: typeof SETTINGS_FORMAT;
+  /** The data directory's format (src/appliance/data-format.ts) and the airlock that wrote it. */
+  dataFormat: number;
+  airlockVersion: string;
   applianceId: string;
   mode: 'standalone' | 'delegated';
   createdAt: number;
@@ -148,6 +159,8 @@ export async function initApplianceDir(dir: string, options: InitOptions): Promi
   // The settings file last: its presence marks a complete data directory.
   const settings: Settings = {
     format: SETTINGS_FORMAT,
+    dataFormat: DATA_FORMAT,
+    airlockVersion: airlockVersion(),
     applianceId: toHex(applianceId),
     mode: result.mode,
     createdAt: options.now,
@@ -245,11 +258,12 @@ export async function openApplianceDir(
       `${dir} is not an appliance data directory. Create one with \`airlock appliance init --data ${dir}\`.`,
     );
   }
-  const raw = JSON.parse(
-    new TextDecoder().decode(await readFileBounded(settingsPath, 1 << 20, 'settings file')),
-  ) as Settings;
+  const json = await readSettingsJson(dir);
+  const found = formatOfSettings(json);
+  if (found !== null) checkDataFormat(found, dir);
+  const raw = json as Settings;
   if (
-    raw.format !== SETTINGS_FORMAT ||
+    found === null ||
     typeof raw.applianceId !== 'string' ||
     fromHex(raw.applianceId)?.length !== 4
   ) {

@@ -22,6 +22,7 @@ import { userCommands } from './commands/user.ts';
 import { auditCommands } from './commands/audit.ts';
 import { vendorCommands } from './commands/vendor.ts';
 import type { CliContext, Env } from './context.ts';
+import { guardDataFormat } from './data-format-guard.ts';
 import { commandHelp, groupHelp, overview } from './help.ts';
 import { asAirlockError, exitCodeFor, type Outcome, renderError, renderOutcome } from './output.ts';
 import { passphraseFrom } from './passphrase.ts';
@@ -198,6 +199,7 @@ async function dispatch(argv: readonly string[], io: CliIo, json: boolean): Prom
     ...(command.positionals ? { positionals: command.positionals } : {}),
   });
   if (args.help) return helpOutcome(commandHelp(command));
+  await guardDataFormat(group.name, args);
   // The passphrase (perhaps a file to read and check) once the command is known to be run.
   return command.run(args, contextOf(io, json, await passphraseFrom(io.env)));
 }

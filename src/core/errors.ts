@@ -74,6 +74,12 @@ export const ERROR_CODES = {
   LEDGER_LOCKED: { http: 503, exit: 8 },
   LEDGER_CORRUPT: { http: 500, exit: 8 },
   LEDGER_UNAVAILABLE: { http: 503, exit: 8 },
+  // Backups, restores and the data directory's format (docs/OPERATIONS.md)
+  BACKUP_INVALID: { http: 400, exit: 7 },
+  BACKUP_MISMATCH: { http: 409, exit: 7 },
+  BACKUP_CHANGING: { http: 503, exit: 7 },
+  DATA_FORMAT_NEWER: { http: 500, exit: 7 },
+  DATA_FORMAT_OLDER: { http: 500, exit: 7 },
   // Online mode: the client talking to the appliance over HTTP (src/sdk/online.ts)
   APPLIANCE_UNREACHABLE: { http: 502, exit: 9 },
   APPLIANCE_REFUSED: { http: 502, exit: 9 },
