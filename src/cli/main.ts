@@ -12,6 +12,8 @@ import { clientCommands } from './commands/client.ts';
 import { deactivateCommands, respondCommands } from './commands/desk.ts';
 import { healthCommands } from './commands/health.ts';
 import { ledgerCommands } from './commands/ledger.ts';
+import { backupCommands } from './commands/backup.ts';
+import { restoreCommands } from './commands/restore.ts';
 import { licenseCommands } from './commands/license.ts';
 import { scanCommands } from './commands/scan.ts';
 import { revokeCommands } from './commands/revoke.ts';
@@ -46,6 +48,8 @@ const GROUPS: readonly CommandGroup[] = [
   userCommands,
   auditCommands,
   ledgerCommands,
+  backupCommands,
+  restoreCommands,
   scanCommands,
   clientCommands,
 ];

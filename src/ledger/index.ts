@@ -13,7 +13,15 @@ export {
   type JournalOptions,
   type RecoveredTail,
 } from './journal.ts';
-export { acquireLock, type Lock, type LockHolder, type LockOptions } from './lock.ts';
+export {
+  acquireLock,
+  inspectLock,
+  type Lock,
+  type LockHolder,
+  type LockOptions,
+  type LockState,
+  lockedBy,
+} from './lock.ts';
 export {
   type BadRecordReason,
   type ChainHead,

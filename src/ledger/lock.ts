@@ -148,3 +148,26 @@ async function releaseLock(path: string, content: string): Promise<void> {
   const current = await readFile(path, 'utf8').catch(() => null);
   if (current === content) await unlink(path).catch(() => undefined);
 }
+
+/** Who holds a lock, for reports (`airlock doctor`) and refusals that do not take it. */
+export type LockState =
+  | { readonly state: 'free' }
+  | { readonly state: 'held'; readonly holder: LockHolder }
+  /** A holder on another host: it cannot be checked from here, so it counts as held. */
+  | { readonly state: 'elsewhere'; readonly holder: LockHolder }
+  /** Left by a process that is gone: the next writer takes it over. */
+  | { readonly state: 'stale'; readonly holder: LockHolder }
+  | { readonly state: 'unreadable' };
+
+export async function inspectLock(dir: string): Promise<LockState> {
+  const found = await readLock(join(dir, 'LOCK'));
+  if (found === 'missing') return { state: 'free' };
+  if (found === 'unreadable') return { state: 'unreadable' };
+  if (found.host !== hostname()) return { state: 'elsewhere', holder: found };
+  return isAlive(found) ? { state: 'held', holder: found } : { state: 'stale', holder: found };
+}
+
+/** LEDGER_LOCKED naming a live holder, for callers that refuse without taking the lock. */
+export function lockedBy(dir: string, holder: LockHolder, what = 'The ledger in'): AirlockError {
+  return lockedError(dir, holder, what);
+}

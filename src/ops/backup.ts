@@ -1,0 +1,355 @@
+// `airlock backup`: a consistent copy of a data directory into one tar file, taken while the
+// appliance serves or not, without the ledger's lock. Every file but the journal is copied whole
+// and must be unchanged when the copy ends (else it starts again, three times at most); the journal
+// is copied up to its last whole, verified record (journal-copy.ts), and that record must still
+// be there at the end. A manifest (backup-manifest.ts) ends the archive. docs/OPERATIONS.md.
+
+import { type Dirent } from 'node:fs';
+import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { AirlockError } from '../core/errors.ts';
+import { checkDataFormat, DATA_FORMAT, readDataFormat } from '../appliance/data-format.ts';
+import { EMPTY_CHAIN } from '../ledger/record.ts';
+import {
+  type BackupManifest,
+  MANIFEST_FORMAT,
+  MANIFEST_NAME,
+  MAX_FILE_BYTES,
+  manifestText,
+} from './backup-manifest.ts';
+import { type CopiedFile, copyJournal, listJournal, tailStillThere } from './journal-copy.ts';
+import { createTarWriter, type TarWriter } from './tar-writer.ts';
+import { isSafeName } from './ustar.ts';
+
+export interface BackupOptions {
+  /** The archive to write; refused if it exists or lies inside the data directory. */
+  readonly out: string;
+  /** Unix seconds: the manifest's time and the entries'. */
+  readonly now: number;
+  readonly airlockVersion: string;
+  /** Called as bytes are copied; `total` is what the copy expects (the journal may grow). */
+  readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Rounds before BACKUP_CHANGING (default 3). */
+  readonly attempts?: number;
+  /** A test seam: runs after everything is copied, before the copy is checked. */
+  readonly beforeCheck?: (attempt: number) => Promise<void>;
+}
+
+export interface BackupResult {
+  readonly out: string;
+  readonly manifest: BackupManifest;
+  /** Bytes of the archive. */
+  readonly bytes: number;
+  /** Paths not copied: not files the appliance makes (odd names, sockets, links to nowhere). */
+  readonly leftOut: readonly string[];
+  readonly attempts: number;
+}
+
+export type EntryKind = 'file' | 'journal' | 'snapshot' | 'leave';
+
+const LEDGER = 'ledger';
+const SNAPSHOT = `${LEDGER}/snapshot.json`;
+const SNAPSHOT_HEAD = /^\{"format":"airlock-snapshot\/v1","seq":(\d{1,15}),"hash":"([0-9a-f]{64})"/;
+const CHUNK = 1024 * 1024;
+
+/**
+ * What a backup does with a path of the data directory (relative, `/`-separated): lock files,
+ * temp files of interrupted writes and stale-lock leftovers are left out; the journal and the
+ * snapshot have their own rules; everything else is copied.
+ */
+export function classifyEntry(path: string): EntryKind {
+  const parts = path.split('/');
+  const name = parts.at(-1)!;
+  if (parts.some((part) => part.startsWith('.'))) return 'leave';
+  if (name === 'LOCK' || name.endsWith('.stale')) return 'leave';
+  if (path === SNAPSHOT) return 'snapshot';
+  if (path.startsWith(`${LEDGER}/journal/`)) return 'journal';
+  return 'file';
+}
+
+const modeText = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+
+interface Seen {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
+interface Walked {
+  readonly files: string[];
+  readonly leftOut: string[];
+}
+
+/** The regular files to copy (relative paths, sorted), following links to files. */
+async function walk(dir: string): Promise<Walked> {
+  const entries: Dirent[] = await readdir(dir, { recursive: true, withFileTypes: true });
+  const files: string[] = [];
+  const leftOut: string[] = [];
+  for (const entry of entries) {
+    const path = relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/');
+    if (entry.isDirectory() || classifyEntry(path) !== 'file') continue;
+    const regular =
+      entry.isFile() ||
+      (entry.isSymbolicLink() && (await stat(join(dir, path)).catch(() => null))?.isFile());
+    if (regular === true && isSafeName(path)) files.push(path);
+    else leftOut.push(path);
+  }
+  return { files: files.sort(), leftOut: leftOut.sort() };
+}
+
+async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<number> {
+  let done = 0;
+  while (done < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, done, buffer.length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+/** Copies one open file into the archive; false when it shrank while being read. */
+async function copyOpenFile(
+  handle: FileHandle,
+  size: number,
+  tar: TarWriter,
+  name: string,
+  mode: number,
+  mtime: number,
+  onBytes: (n: number) => void,
+): Promise<{ file: CopiedFile } | null> {
+  const entry = tar.begin(name, mode & 0o777, mtime);
+  const buffer = Buffer.alloc(Math.min(CHUNK, Math.max(size, 1)));
+  for (let at = 0; at < size;) {
+    const want = buffer.subarray(0, Math.min(buffer.length, size - at));
+    const got = await readFully(handle, want, at);
+    if (got !== want.length) {
+      entry.cancel();
+      return null;
+    }
+    await entry.write(want);
+    onBytes(got);
+    at += got;
+  }
+  const done = await entry.end();
+  return { file: { path: name, size: done.size, mode: mode & 0o777, sha256: done.sha256 } };
+}
+
+async function openRegular(
+  path: string,
+): Promise<{ handle: FileHandle; seen: Seen; mode: number } | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return null; // gone since the walk
+  }
+  const s = await handle.stat();
+  if (!s.isFile()) {
+    await handle.close();
+    return null;
+  }
+  if (s.size > MAX_FILE_BYTES) {
+    await handle.close();
+    throw new AirlockError(
+      'FILE_TOO_LARGE',
+      `${path} is larger than ${MAX_FILE_BYTES} bytes; no file of a data directory should be.`,
+      { path },
+    );
+  }
+  return { handle, seen: { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs }, mode: s.mode };
+}
+
+type Round =
+  | { readonly ok: true; readonly manifest: BackupManifest; readonly leftOut: string[] }
+  | { readonly ok: false };
+
+async function copyRound(
+  dir: string,
+  tar: TarWriter,
+  options: BackupOptions,
+  format: number,
+  attempt: number,
+): Promise<Round> {
+  const { now } = options;
+  const walked = await walk(dir);
+  const segments = await listJournal(join(dir, LEDGER));
+  let total = 0;
+  for (const path of [...walked.files, SNAPSHOT, ...segments.map((s) => relative(dir, s.path))]) {
+    total += (await stat(join(dir, path)).catch(() => null))?.size ?? 0;
+  }
+  let done = 0;
+  const onBytes = (n: number) => {
+    done += n;
+    options.onProgress?.(done, Math.max(total, done));
+  };
+  options.onProgress?.(0, total);
+
+  const copied: CopiedFile[] = [];
+  const seen = new Map<string, Seen>();
+  for (const path of walked.files) {
+    const opened = await openRegular(join(dir, path));
+    if (opened === null) return { ok: false };
+    try {
+      const result = await copyOpenFile(
+        opened.handle,
+        opened.seen.size,
+        tar,
+        path,
+        opened.mode,
+        now,
+        onBytes,
+      );
+      if (result === null) return { ok: false };
+      copied.push(result.file);
+      seen.set(path, opened.seen);
+    } finally {
+      await opened.handle.close();
+    }
+  }
+
+  // The snapshot is opened before the journal is read: it is written only once its record is
+  // durable, so the record it names is in the journal copied after (or the copy leaves it out).
+  const snapshot = await openRegular(join(dir, SNAPSHOT));
+  try {
+    let snapshotHead: { seq: number; hash: string } | null = null;
+    if (snapshot !== null) {
+      const head = Buffer.alloc(Math.min(200, snapshot.seen.size));
+      await readFully(snapshot.handle, head, 0);
+      const match = SNAPSHOT_HEAD.exec(head.toString('latin1'));
+      if (match) snapshotHead = { seq: Number(match[1]), hash: match[2]! };
+    }
+    const journal = await copyJournal(tar, {
+      ledgerDir: join(dir, LEDGER),
+      archiveDir: LEDGER,
+      mtime: now,
+      hashOfSeq: snapshotHead?.seq ?? null,
+      onBytes,
+    });
+    copied.push(...journal.files);
+    let snapshotSeq: number | null = null;
+    if (snapshot !== null && snapshotHead !== null && snapshotHead.seq <= journal.head.seq) {
+      const matches =
+        snapshotHead.seq === 0
+          ? snapshotHead.hash === EMPTY_CHAIN.hash
+          : journal.hashAt === snapshotHead.hash;
+      if (matches) {
+        const result = await copyOpenFile(
+          snapshot.handle,
+          snapshot.seen.size,
+          tar,
+          SNAPSHOT,
+          0o600,
+          now,
+          onBytes,
+        );
+        if (result === null) return { ok: false };
+        copied.push(result.file);
+        snapshotSeq = snapshotHead.seq;
+      }
+    }
+
+    await options.beforeCheck?.(attempt);
+    // The check: the same files, each the same inode, size and time; the last record still there.
+    const again = await walk(dir);
+    if (again.files.join('\n') !== walked.files.join('\n')) return { ok: false };
+    for (const [path, before] of seen) {
+      const now_ = await stat(join(dir, path)).catch(() => null);
+      if (
+        now_ === null ||
+        now_.ino !== before.ino ||
+        now_.size !== before.size ||
+        now_.mtimeMs !== before.mtimeMs
+      ) {
+        return { ok: false };
+      }
+    }
+    if (!(await tailStillThere(journal.tail))) return { ok: false };
+
+    const manifest: BackupManifest = {
+      format: MANIFEST_FORMAT,
+      airlockVersion: options.airlockVersion,
+      dataFormat: format,
+      createdAt: now,
+      ledger: {
+        records: journal.head.seq,
+        seq: journal.head.seq,
+        hash: journal.head.hash,
+        snapshotSeq,
+      },
+      files: copied.map((f) => ({
+        path: f.path,
+        size: f.size,
+        mode: modeText(f.mode),
+        sha256: f.sha256,
+      })),
+    };
+    const entry = tar.begin(MANIFEST_NAME, 0o600, now);
+    await entry.write(new TextEncoder().encode(manifestText(manifest)));
+    await entry.end();
+    return { ok: true, manifest, leftOut: walked.leftOut };
+  } finally {
+    await snapshot?.handle.close();
+  }
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(resolve(dir), resolve(path));
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+}
+
+export async function createBackup(dir: string, options: BackupOptions): Promise<BackupResult> {
+  const format = await readDataFormat(dir);
+  if (format === null) {
+    throw new AirlockError(
+      'FILE_NOT_FOUND',
+      `${dir} is not an appliance data directory (it has no appliance.json).`,
+      { path: dir },
+    );
+  }
+  // An older format is copied as it is (`airlock upgrade` backs it up first); a newer one is not ours.
+  if (format.format > DATA_FORMAT) checkDataFormat(format, dir);
+  if (isInside(options.out, dir)) {
+    throw new AirlockError(
+      'USAGE',
+      `The backup ${options.out} must be written outside the data directory ${dir}.`,
+    );
+  }
+  if ((await stat(options.out).catch(() => null)) !== null) {
+    throw new AirlockError(
+      'FILE_EXISTS',
+      `${options.out} already exists; it was left as it is. Choose a new file name.`,
+      {
+        path: options.out,
+      },
+    );
+  }
+  const attempts = options.attempts ?? 3;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const tar = await createTarWriter(options.out);
+    let round: Round;
+    try {
+      round = await copyRound(dir, tar, options, format.format, attempt);
+      if (round.ok) await tar.commit();
+    } catch (error) {
+      await tar.discard();
+      throw error;
+    }
+    if (!round.ok) {
+      await tar.discard();
+      continue;
+    }
+    const bytes = (await stat(options.out)).size;
+    return {
+      out: options.out,
+      manifest: round.manifest,
+      bytes,
+      leftOut: round.leftOut,
+      attempts: attempt,
+    };
+  }
+  throw new AirlockError(
+    'BACKUP_CHANGING',
+    `The files of ${dir} kept changing while they were copied (${attempts} tries): a key rotation, token or user change or an import may be running. Run the backup again when it is done.`,
+    { dir, attempts },
+  );
+}

@@ -1,0 +1,239 @@
+// `airlock restore`: a backup archive back into a new data directory. Everything is bounded and
+// checked before it is trusted (the archive's headers, then its manifest), extracted into a temp
+// directory beside the target, each file checked against its SHA-256, the ledger's chain verified,
+// and only then renamed into place: a refused restore leaves no target behind. docs/OPERATIONS.md.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { type FileHandle, chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { checkDataFormat, DATA_FORMAT, readDataFormat } from '../appliance/data-format.ts';
+import { AirlockError } from '../core/errors.ts';
+import { inspectLock, lockedBy } from '../ledger/lock.ts';
+import { verifyLedger } from '../ledger/verify.ts';
+import { errorCode, syncDirectory } from '../node/atomic-file.ts';
+import {
+  type BackupManifest,
+  MANIFEST_NAME,
+  MAX_FILE_BYTES,
+  MAX_FILES,
+  MAX_MANIFEST_BYTES,
+  parseManifest,
+} from './backup-manifest.ts';
+import { type ArchiveEntry, readArchiveIndex } from './tar-reader.ts';
+
+export interface RestoreOptions {
+  readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
+}
+
+export interface RestoreResult {
+  readonly target: string;
+  readonly manifest: BackupManifest;
+  /** The restored directory is of an older data format: `airlock upgrade` comes next. */
+  readonly needsUpgrade: boolean;
+}
+
+const CHUNK = 1024 * 1024;
+const SECRET_FILES = new Set(['secret.key', 'users.json', 'tokens.json', 'tls/key.pem']);
+
+/** Restored modes: private stays private, secrets are private whatever the archive says. */
+export function restoredMode(path: string, mode: string): number {
+  const original = Number.parseInt(mode, 8);
+  const secret = path.endsWith('.key') || SECRET_FILES.has(path) || path.startsWith('ledger/');
+  return secret || (original & 0o077) === 0 ? 0o600 : original & 0o644;
+}
+
+function mismatch(from: string, problem: string): AirlockError {
+  return new AirlockError(
+    'BACKUP_MISMATCH',
+    `${from} does not match its manifest: ${problem}. It was changed or damaged; nothing was restored.`,
+    { path: from },
+  );
+}
+
+/** A target that exists must be an empty directory that no process holds. */
+async function checkTarget(target: string): Promise<void> {
+  const found = await stat(target).catch((error: unknown) => {
+    if (errorCode(error) === 'ENOENT') return null;
+    throw error;
+  });
+  if (found !== null) {
+    if (!found.isDirectory()) {
+      throw new AirlockError(
+        'FILE_EXISTS',
+        `${target} exists and is not a directory; it was left as it is.`,
+        {
+          path: target,
+        },
+      );
+    }
+    const lock = await inspectLock(join(target, 'ledger'));
+    if (lock.state === 'held' || lock.state === 'elsewhere')
+      throw lockedBy(join(target, 'ledger'), lock.holder);
+    if ((await readdir(target)).length > 0) {
+      throw new AirlockError(
+        'FILE_EXISTS',
+        `${target} is not empty; it was left as it is. Restore into a new directory (or an empty one), then swap it in.`,
+        { path: target },
+      );
+    }
+  }
+  const parent = dirname(resolve(target));
+  if ((await stat(parent).catch(() => null))?.isDirectory() !== true) {
+    throw new AirlockError('FILE_NOT_FOUND', `The directory ${parent} does not exist.`, {
+      path: parent,
+    });
+  }
+}
+
+async function readEntry(handle: FileHandle, entry: ArchiveEntry): Promise<Buffer> {
+  const buffer = Buffer.alloc(entry.size);
+  const { bytesRead } = await handle.read(buffer, 0, entry.size, entry.offset);
+  return buffer.subarray(0, bytesRead);
+}
+
+/** The manifest, read after the headers bounded it, and the entries it must describe. */
+async function readManifest(
+  handle: FileHandle,
+  from: string,
+): Promise<{ manifest: BackupManifest; entries: ArchiveEntry[] }> {
+  const index = await readArchiveIndex(handle, from, {
+    maxEntries: MAX_FILES + 1,
+    maxEntryBytes: MAX_FILE_BYTES,
+  });
+  const last = index.at(-1);
+  if (last === undefined || last.name !== MANIFEST_NAME || last.size > MAX_MANIFEST_BYTES) {
+    throw new AirlockError(
+      'BACKUP_INVALID',
+      `${from} is not an Airlock backup: it does not end with its manifest (${MANIFEST_NAME}).`,
+      { path: from },
+    );
+  }
+  const manifest = parseManifest(await readEntry(handle, last));
+  if (manifest.dataFormat > DATA_FORMAT) {
+    checkDataFormat({ format: manifest.dataFormat, writtenBy: manifest.airlockVersion }, from);
+  }
+  const entries = index.slice(0, -1);
+  if (entries.length !== manifest.files.length) {
+    throw mismatch(
+      from,
+      `it holds ${entries.length} files and its manifest lists ${manifest.files.length}`,
+    );
+  }
+  for (const [i, entry] of entries.entries()) {
+    const listed = manifest.files[i]!;
+    if (listed.path !== entry.name || listed.size !== entry.size) {
+      throw mismatch(from, `${entry.name} (${entry.size} bytes) is not the file listed there`);
+    }
+  }
+  return { manifest, entries };
+}
+
+async function extract(
+  handle: FileHandle,
+  from: string,
+  entries: readonly ArchiveEntry[],
+  manifest: BackupManifest,
+  temp: string,
+  options: RestoreOptions,
+): Promise<void> {
+  const total = entries.reduce((sum, e) => sum + e.size, 0);
+  let done = 0;
+  options.onProgress?.(0, total);
+  const directories = new Set<string>([temp]);
+  const buffer = Buffer.alloc(CHUNK);
+  for (const [i, entry] of entries.entries()) {
+    const listed = manifest.files[i]!;
+    const path = join(temp, ...entry.name.split('/'));
+    for (let dir = dirname(path); !directories.has(dir); dir = dirname(dir)) directories.add(dir);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const out = await open(path, 'wx', 0o600);
+    const hash = createHash('sha256');
+    try {
+      await out.chmod(restoredMode(entry.name, listed.mode));
+      for (let at = 0; at < entry.size;) {
+        const want = Math.min(CHUNK, entry.size - at);
+        const { bytesRead } = await handle.read(buffer, 0, want, entry.offset + at);
+        if (bytesRead !== want) throw mismatch(from, `${entry.name} is cut short`);
+        const chunk = buffer.subarray(0, want);
+        hash.update(chunk);
+        await out.write(chunk, 0, want, at);
+        at += want;
+        done += want;
+        options.onProgress?.(done, total);
+      }
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    if (hash.digest('hex') !== listed.sha256)
+      throw mismatch(from, `${entry.name} fails its SHA-256`);
+  }
+  for (const dir of directories) {
+    await chmod(dir, 0o700);
+    await syncDirectory(dir);
+  }
+}
+
+/** The restored ledger verifies and ends exactly where the manifest says. */
+async function checkLedger(from: string, temp: string, manifest: BackupManifest): Promise<void> {
+  const { seq, hash } = manifest.ledger;
+  const journal = await stat(join(temp, 'ledger', 'journal')).catch(() => null);
+  if (journal === null) {
+    if (seq === 0) return;
+    throw mismatch(from, `its ledger has no journal, but the manifest names record ${seq}`);
+  }
+  const verified = await verifyLedger(join(temp, 'ledger'));
+  if (!verified.ok) {
+    throw mismatch(
+      from,
+      `its ledger does not verify (record ${verified.firstBad!.seq}: ${verified.firstBad!.reason})`,
+    );
+  }
+  if (verified.lastSeq !== seq || verified.lastHash !== hash) {
+    throw mismatch(
+      from,
+      `its ledger ends at record ${verified.lastSeq}, not at record ${seq} with hash ${hash}`,
+    );
+  }
+}
+
+export async function restoreBackup(
+  from: string,
+  target: string,
+  options: RestoreOptions = {},
+): Promise<RestoreResult> {
+  await checkTarget(target);
+  const handle = await open(from, 'r').catch((error: unknown) => {
+    if (errorCode(error) === 'ENOENT') {
+      throw new AirlockError('FILE_NOT_FOUND', `The backup ${from} does not exist.`, {
+        path: from,
+      });
+    }
+    throw error;
+  });
+  const temp = join(
+    dirname(resolve(target)),
+    `.${basename(target)}.restore-${randomBytes(6).toString('hex')}`,
+  );
+  try {
+    const { manifest, entries } = await readManifest(handle, from);
+    await mkdir(temp, { mode: 0o700 });
+    try {
+      await extract(handle, from, entries, manifest, temp, options);
+      const format = await readDataFormat(temp).catch(() => null);
+      if (format === null || format.format !== manifest.dataFormat) {
+        throw mismatch(from, `its settings file is not of data format ${manifest.dataFormat}`);
+      }
+      await checkLedger(from, temp, manifest);
+      await checkTarget(target); // nothing appeared there meanwhile
+      await rename(temp, target); // over an empty directory too (rename(2))
+      await syncDirectory(dirname(resolve(target)));
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    return { target, manifest, needsUpgrade: manifest.dataFormat < DATA_FORMAT };
+  } finally {
+    await handle.close();
+  }
+}
