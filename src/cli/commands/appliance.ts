@@ -6,6 +6,7 @@ import { applianceKeyStatus, installCertificate } from '../../appliance/key-rota
 import { generateTlsCertificate } from '../../appliance/tls-files.ts';
 import { formatId, keyIdOf } from '../../core/ids.ts';
 import type { Command, CommandGroup } from '../command.ts';
+import { installCommands } from './appliance-install.ts';
 import { applianceKeyCommands, keyStatusLines, warnedInit } from './appliance-keys.ts';
 import { createFirstAdmin } from './user.ts';
 import { readCodeFile } from '../inputs.ts';
@@ -154,5 +155,12 @@ const info: Command = {
 export const applianceCommands: CommandGroup = {
   name: 'appliance',
   title: 'Site administrators: set up the activation appliance',
-  commands: [warnedInit(init), installCert, info, applianceTls, ...applianceKeyCommands],
+  commands: [
+    warnedInit(init),
+    installCert,
+    info,
+    applianceTls,
+    ...applianceKeyCommands,
+    ...installCommands(init),
+  ],
 };
