@@ -14,6 +14,7 @@ import { healthCommands } from './commands/health.ts';
 import { ledgerCommands } from './commands/ledger.ts';
 import { backupCommands } from './commands/backup.ts';
 import { restoreCommands } from './commands/restore.ts';
+import { upgradeCommands } from './commands/upgrade.ts';
 import { licenseCommands } from './commands/license.ts';
 import { scanCommands } from './commands/scan.ts';
 import { revokeCommands } from './commands/revoke.ts';
@@ -33,7 +34,7 @@ import { ansi, plain, wantsColour } from './terminal.ts';
 import { parseNow } from './time.ts';
 import { versionOutcome } from './version.ts';
 
-const GROUPS: readonly CommandGroup[] = [
+export const GROUPS: readonly CommandGroup[] = [
   vendorCommands,
   licenseCommands,
   applianceCommands,
@@ -50,6 +51,7 @@ const GROUPS: readonly CommandGroup[] = [
   ledgerCommands,
   backupCommands,
   restoreCommands,
+  upgradeCommands,
   scanCommands,
   clientCommands,
 ];

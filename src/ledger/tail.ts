@@ -101,7 +101,7 @@ async function openDirectory(
   ops: JournalFileOps,
 ): Promise<Segment[]> {
   try {
-    await mkdir(journalDir);
+    await mkdir(journalDir, { mode: 0o700 }); // owner-only, like the records in it
     await ops.syncDirectory(dir);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') {
