@@ -110,7 +110,7 @@ const health: Command = {
   group: 'health',
   name: '',
   summary: 'check that a running `airlock serve` answers and is ready',
-  usage: '--data DIR [--config FILE] | --url URL [--cacert FILE]  [--timeout 5s]',
+  usage: '--data DIR [--config FILE] | --url URL [--cacert FILE] [--timeout 5s]',
   help: [
     'Asks a running server two questions: /api/v1/health (does the process answer?) and',
     '/api/v1/ready (can it sign responses: a current appliance certificate, a ledger that',
