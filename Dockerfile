@@ -11,7 +11,8 @@ RUN npm run build:binary
 
 # Run: the binary alone. It links against glibc and libstdc++ as node does, which this image has.
 FROM debian:bookworm-slim
-RUN useradd --system --uid 10001 --user-group --home-dir /var/lib/airlock --shell /usr/sbin/nologin airlock \
+RUN groupadd --system --gid 10001 airlock \
+  && useradd --system --uid 10001 --gid airlock --home-dir /var/lib/airlock --shell /usr/sbin/nologin airlock \
   && install -d -m 0700 -o airlock -g airlock /var/lib/airlock
 COPY --from=build /src/dist/airlock /usr/local/bin/airlock
 USER airlock

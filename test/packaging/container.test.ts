@@ -85,7 +85,11 @@ test('it runs as an unprivileged user that owns the data volume', (t) => {
   const user = one(final, 'USER');
   t.notRegex(user, /^(root|0)(:|$)/);
   const setup = all(final, 'RUN').join(' && ');
-  t.regex(setup, new RegExp(`useradd --system --uid 10001 .*--home-dir ${volume} .*${user}\\b`));
+  t.regex(setup, new RegExp(`groupadd --system --gid 10001 ${user}\\b`));
+  t.regex(
+    setup,
+    new RegExp(`useradd --system --uid 10001 --gid ${user} --home-dir ${volume} .*${user}\\b`),
+  );
   t.regex(setup, new RegExp(`install -d -m 0700 -o ${user} -g ${user} ${volume}`));
   t.deepEqual(execForm(one(final, 'VOLUME')), [volume]);
 });
