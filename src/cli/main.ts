@@ -15,6 +15,7 @@ import { ledgerCommands } from './commands/ledger.ts';
 import { backupCommands } from './commands/backup.ts';
 import { restoreCommands } from './commands/restore.ts';
 import { upgradeCommands } from './commands/upgrade.ts';
+import { doctorCommands } from './commands/doctor.ts';
 import { licenseCommands } from './commands/license.ts';
 import { scanCommands } from './commands/scan.ts';
 import { revokeCommands } from './commands/revoke.ts';
@@ -52,6 +53,7 @@ export const GROUPS: readonly CommandGroup[] = [
   backupCommands,
   restoreCommands,
   upgradeCommands,
+  doctorCommands,
   scanCommands,
   clientCommands,
 ];

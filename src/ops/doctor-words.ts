@@ -1,0 +1,29 @@
+// The words of airlock doctor's findings: a finding of each status, dates, days and modes.
+
+import type { CheckName, Finding } from './doctor-facts.ts';
+
+export const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+export const date = (seconds: number) =>
+  new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+export const days = (seconds: number) => {
+  const n = Math.max(0, Math.round(seconds / 86400));
+  return `${n} day${n === 1 ? '' : 's'}`;
+};
+
+export const ok = (check: CheckName, message: string): Finding => ({
+  check,
+  status: 'ok',
+  message,
+});
+export const warn = (check: CheckName, message: string, fix: string): Finding => ({
+  check,
+  status: 'warn',
+  message,
+  fix,
+});
+export const fail = (check: CheckName, message: string, fix: string): Finding => ({
+  check,
+  status: 'fail',
+  message,
+  fix,
+});
