@@ -145,9 +145,9 @@ export async function initApplianceDir(dir: string, options: InitOptions): Promi
           await initVendor(vendorDir, { ...secret, random });
           return openVendor(vendorDir, secret);
         })();
-    await writeTrustFile(join(dir, DATA_FILES.trust), vendor.trust);
     const certificate = standaloneCertificate(vendor, applianceId, signer.publicKey, options.now);
     await writeFileAtomic(join(dir, DATA_FILES.certificate), `${certificateText(certificate)}\n`);
+    await publishCertificate(dir, vendor.trust, certificate);
     result = {
       dir,
       mode: 'standalone',
@@ -186,6 +186,25 @@ export async function writeDelegationRequest(
   const requestFile = join(dir, DATA_FILES.request);
   await writeFileAtomic(requestFile, `${JSON.stringify(request, null, 2)}\n`);
   return requestFile;
+}
+
+/**
+ * Puts the appliance's current certificate into DATA/trust.json, the file the site's machines
+ * trust, in place of any earlier one of this appliance: a machine holding it can then verify the
+ * short typed response of a first activation, which does not carry the certificate.
+ */
+export async function publishCertificate(
+  dir: string,
+  trust: TrustAnchors,
+  certificate: Certificate,
+): Promise<void> {
+  const others = trust.certificates.filter(
+    (c) => !equalBytes(c.applianceId, certificate.applianceId),
+  );
+  await writeTrustFile(join(dir, DATA_FILES.trust), {
+    ...trust,
+    certificates: [...others, certificate],
+  });
 }
 
 /** Standalone mode: the appliance certifies its own key with the vendor root it holds. */

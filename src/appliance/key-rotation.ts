@@ -21,6 +21,7 @@ import {
   type ApplianceIdentity,
   DATA_FILES,
   openApplianceDir,
+  publishCertificate,
   readCertificateFile,
   standaloneCertificate,
   writeDelegationRequest,
@@ -85,6 +86,7 @@ async function promote(identity: ApplianceIdentity, certificate: Certificate): P
   await rename(join(dir, DATA_FILES.nextKey), join(dir, DATA_FILES.key));
   await rename(join(dir, DATA_FILES.nextCertificate), join(dir, DATA_FILES.certificate));
   await syncDirectory(dir);
+  await publishCertificate(dir, identity.trust, certificate);
 }
 
 function checkCertificate(identity: ApplianceIdentity, certificate: Certificate, now: number) {
@@ -124,6 +126,7 @@ export async function installCertificate(
     await promote(identity, certificate);
   } else {
     await writeFileAtomic(join(dir, DATA_FILES.certificate), `${certificateText(certificate)}\n`);
+    await publishCertificate(dir, identity.trust, certificate);
   }
   return { ...certificate, rotated: forPending };
 }

@@ -194,3 +194,62 @@ test('tokens: created once with their role, listed without the secret, revoked',
   t.like(await ws.ok(t, ['token', 'revoke', made['id'], '--data', data]), { outcome: 'revoked' });
   await ws.refused(t, ['token', 'revoke', made['id'], '--data', data], 'FILE_NOT_FOUND');
 });
+
+test("a machine given the appliance's trust.json takes the short typed response at its first activation", async (t) => {
+  const { ws, key, data } = await site(t);
+  const trust = ['--store', ws.store, '--trust', join(data, 'trust.json')];
+  const { challenge } = await ws.given(t, ['client', 'challenge', '--license', key, ...trust]);
+  const answer = await ws.given(t, ['respond', challenge, '--data', data]);
+  // Typed, without the certificate the QR form carries: trust.json holds it.
+  await ws.ok(t, ['client', 'apply', answer['response'], ...trust]);
+  t.like(await ws.given(t, ['client', 'status', ...trust]), { valid: true });
+  // The vendor's own trust file has no appliance certificate: there the QR form is needed.
+  const bare = ['--store', ws.path('store-2'), '--trust', ws.vendor];
+  const env = { AIRLOCK_MACHINE_ID: 'machine-b' };
+  const other = await ws.given(t, ['client', 'challenge', '--license', key, ...bare], env);
+  const second = await ws.given(t, ['respond', other['challenge'], '--data', data]);
+  await ws.refused(t, ['client', 'apply', second['response'], ...bare], 'CERTIFICATE_UNKNOWN', env);
+});
+
+test("a delegated appliance's trust.json holds its certificate once installed, and the new one after a rotation", async (t) => {
+  const { ws, key } = await vendorWithLicense(t);
+  const data = ws.path('data');
+  const made = await ws.given(t, ['appliance', 'init', '--data', data, '--trust', ws.vendor]);
+  const certificates = async () =>
+    (JSON.parse(await readFile(join(data, 'trust.json'), 'utf8')) as { certificates: string[] })
+      .certificates;
+  t.deepEqual(await certificates(), [], 'no certificate before the vendor signs one');
+  const cert = ws.path('a.cert');
+  await ws.given(t, [
+    'vendor',
+    'delegate',
+    made['requestFile'],
+    '--vendor',
+    ws.vendor,
+    '--out',
+    cert,
+  ]);
+  await ws.given(t, ['appliance', 'install-cert', cert, '--data', data]);
+  const first = await certificates();
+  t.deepEqual(first, [(await readFile(cert, 'utf8')).trim()]);
+
+  const rotation = await ws.given(t, ['appliance', 'rotate-key', '--data', data]);
+  const next = ws.path('b.cert');
+  await ws.given(t, [
+    'vendor',
+    'delegate',
+    rotation['requestFile'],
+    '--vendor',
+    ws.vendor,
+    '--out',
+    next,
+  ]);
+  await ws.given(t, ['appliance', 'install-cert', next, '--data', data]);
+  t.deepEqual(await certificates(), [(await readFile(next, 'utf8')).trim()], 'replaced, not added');
+
+  await ws.given(t, ['license', 'add', key, '--data', data]);
+  const trust = ['--store', ws.store, '--trust', join(data, 'trust.json')];
+  const { challenge } = await ws.given(t, ['client', 'challenge', '--license', key, ...trust]);
+  const answer = await ws.given(t, ['respond', challenge, '--data', data]);
+  await ws.ok(t, ['client', 'apply', answer['response'], ...trust]);
+});
