@@ -4,8 +4,7 @@
 // is copied up to its last whole, verified record (journal-copy.ts), and that record must still
 // be there at the end. A manifest (backup-manifest.ts) ends the archive. docs/OPERATIONS.md.
 
-import { type Dirent } from 'node:fs';
-import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
 import { checkDataFormat, DATA_FORMAT, readDataFormat } from '../appliance/data-format.ts';
@@ -14,12 +13,13 @@ import {
   type BackupManifest,
   MANIFEST_FORMAT,
   MANIFEST_NAME,
-  MAX_FILE_BYTES,
   manifestText,
 } from './backup-manifest.ts';
+import { copyOpenFile, modeText, openRegular, readFully, type Seen, walk } from './backup-files.ts';
 import { type CopiedFile, copyJournal, listJournal, tailStillThere } from './journal-copy.ts';
 import { createTarWriter, type TarWriter } from './tar-writer.ts';
-import { isSafeName } from './ustar.ts';
+
+export { classifyEntry, type EntryKind } from './backup-files.ts';
 
 export interface BackupOptions {
   /** The archive to write; refused if it exists or lies inside the data directory. */
@@ -45,119 +45,9 @@ export interface BackupResult {
   readonly attempts: number;
 }
 
-export type EntryKind = 'file' | 'journal' | 'snapshot' | 'leave';
-
 const LEDGER = 'ledger';
 const SNAPSHOT = `${LEDGER}/snapshot.json`;
 const SNAPSHOT_HEAD = /^\{"format":"airlock-snapshot\/v1","seq":(\d{1,15}),"hash":"([0-9a-f]{64})"/;
-const CHUNK = 1024 * 1024;
-
-/**
- * What a backup does with a path of the data directory (relative, `/`-separated): lock files,
- * temp files of interrupted writes and stale-lock leftovers are left out; the journal and the
- * snapshot have their own rules; everything else is copied.
- */
-export function classifyEntry(path: string): EntryKind {
-  const parts = path.split('/');
-  const name = parts.at(-1)!;
-  if (parts.some((part) => part.startsWith('.'))) return 'leave';
-  if (name === 'LOCK' || name.endsWith('.stale')) return 'leave';
-  if (path === SNAPSHOT) return 'snapshot';
-  if (path.startsWith(`${LEDGER}/journal/`)) return 'journal';
-  return 'file';
-}
-
-const modeText = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
-
-interface Seen {
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-}
-
-interface Walked {
-  readonly files: string[];
-  readonly leftOut: string[];
-}
-
-/** The regular files to copy (relative paths, sorted), following links to files. */
-async function walk(dir: string): Promise<Walked> {
-  const entries: Dirent[] = await readdir(dir, { recursive: true, withFileTypes: true });
-  const files: string[] = [];
-  const leftOut: string[] = [];
-  for (const entry of entries) {
-    const path = relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/');
-    if (entry.isDirectory() || classifyEntry(path) !== 'file') continue;
-    const regular =
-      entry.isFile() ||
-      (entry.isSymbolicLink() && (await stat(join(dir, path)).catch(() => null))?.isFile());
-    if (regular === true && isSafeName(path)) files.push(path);
-    else leftOut.push(path);
-  }
-  return { files: files.sort(), leftOut: leftOut.sort() };
-}
-
-async function readFully(handle: FileHandle, buffer: Buffer, position: number): Promise<number> {
-  let done = 0;
-  while (done < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, done, buffer.length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
-}
-
-/** Copies one open file into the archive; false when it shrank while being read. */
-async function copyOpenFile(
-  handle: FileHandle,
-  size: number,
-  tar: TarWriter,
-  name: string,
-  mode: number,
-  mtime: number,
-  onBytes: (n: number) => void,
-): Promise<{ file: CopiedFile } | null> {
-  const entry = tar.begin(name, mode & 0o777, mtime);
-  const buffer = Buffer.alloc(Math.min(CHUNK, Math.max(size, 1)));
-  for (let at = 0; at < size;) {
-    const want = buffer.subarray(0, Math.min(buffer.length, size - at));
-    const got = await readFully(handle, want, at);
-    if (got !== want.length) {
-      entry.cancel();
-      return null;
-    }
-    await entry.write(want);
-    onBytes(got);
-    at += got;
-  }
-  const done = await entry.end();
-  return { file: { path: name, size: done.size, mode: mode & 0o777, sha256: done.sha256 } };
-}
-
-async function openRegular(
-  path: string,
-): Promise<{ handle: FileHandle; seen: Seen; mode: number } | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch {
-    return null; // gone since the walk
-  }
-  const s = await handle.stat();
-  if (!s.isFile()) {
-    await handle.close();
-    return null;
-  }
-  if (s.size > MAX_FILE_BYTES) {
-    await handle.close();
-    throw new AirlockError(
-      'FILE_TOO_LARGE',
-      `${path} is larger than ${MAX_FILE_BYTES} bytes; no file of a data directory should be.`,
-      { path },
-    );
-  }
-  return { handle, seen: { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs }, mode: s.mode };
-}
 
 type Round =
   | { readonly ok: true; readonly manifest: BackupManifest; readonly leftOut: string[] }
