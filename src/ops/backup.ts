@@ -5,7 +5,7 @@
 // be there at the end. A manifest (backup-manifest.ts) ends the archive. docs/OPERATIONS.md.
 
 import { stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
 import { checkDataFormat, DATA_FORMAT, readDataFormat } from '../appliance/data-format.ts';
 import { EMPTY_CHAIN } from '../ledger/record.ts';
@@ -184,7 +184,7 @@ async function copyRound(
 
 function isInside(path: string, dir: string): boolean {
   const rel = relative(resolve(dir), resolve(path));
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+  return !isAbsolute(rel) && rel.split(sep)[0] !== '..';
 }
 
 export async function createBackup(dir: string, options: BackupOptions): Promise<BackupResult> {

@@ -4,7 +4,7 @@
 // ledger's audit trail. Already current: nothing to do. Newer: DATA_FORMAT_NEWER, never a downgrade.
 
 import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { base64urlnopad } from '@scure/base';
 import { equalBytes } from '../core/bytes.ts';
 import { AirlockError } from '../core/errors.ts';
@@ -51,7 +51,7 @@ async function gatherFacts(dir: string, options: UpgradeOptions): Promise<DataFa
   const directories = [{ path: '', mode: (await stat(dir)).mode }];
   const leftovers: string[] = [];
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    const path = join(entry.parentPath, entry.name).slice(dir.length + 1);
+    const path = relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/');
     if (entry.isDirectory()) directories.push({ path, mode: (await stat(join(dir, path))).mode });
     else if (entry.isFile() && LEFTOVER.some((pattern) => pattern.test(entry.name))) {
       leftovers.push(path);
