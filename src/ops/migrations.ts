@@ -20,12 +20,15 @@ export interface DataFacts {
   readonly tlsHosts: readonly string[];
   /** appliance.next.cert certifies the appliance key, and appliance.cert does not. */
   readonly rotatedCertificatePending: boolean;
+  /** Whether trust.json carries the appliance's certificate; null when it has none yet. */
+  readonly certificatePublished: boolean | null;
 }
 
 export type Step =
   | { readonly kind: 'chmod'; readonly path: string; readonly mode: number; readonly why: string }
   | { readonly kind: 'remove'; readonly path: string; readonly why: string }
   | { readonly kind: 'rename'; readonly from: string; readonly to: string; readonly why: string }
+  | { readonly kind: 'publish-certificate'; readonly why: string }
   | { readonly kind: 'tls-certificate'; readonly hosts: readonly string[]; readonly why: string }
   | {
       readonly kind: 'settings';
@@ -52,9 +55,10 @@ const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
  * Format 1 (no marker) → 2. What the code before it left to chance or handled on every start:
  * folders created with the process's umask (the journal's 0755, a data directory made by hand),
  * temp files of interrupted writes and stale-lock leftovers that nothing removed, a certificate a
- * cut-short key rotation left in appliance.next.cert (moved into place at each start), and a data
- * directory from before HTTPS without its TLS certificate (made at the first `serve`). Format 2
- * has private folders, none of the leftovers, its certificates in place, and the marker.
+ * cut-short key rotation left in appliance.next.cert (moved into place at each start), a trust.json
+ * without the appliance's certificate (written there since), and a data directory from before
+ * HTTPS without its TLS certificate (made at the first `serve`). Format 2 has private folders,
+ * none of the leftovers, its certificates in place, and the marker.
  */
 export const formatOneToTwo: Migration = {
   from: 1,
@@ -81,6 +85,12 @@ export const formatOneToTwo: Migration = {
         from: 'appliance.next.cert',
         to: 'appliance.cert',
         why: 'the certificate of the rotated-in key, left aside by an interrupted rotation',
+      });
+    }
+    if (facts.certificatePublished === false) {
+      steps.push({
+        kind: 'publish-certificate',
+        why: "trust.json, the file the site's machines are given, now carries the appliance's certificate, so a first activation's short typed response verifies",
       });
     }
     if (!facts.tlsCertificate && !facts.tlsConfigured) {

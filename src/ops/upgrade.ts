@@ -8,7 +8,9 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { base64urlnopad } from '@scure/base';
 import { equalBytes } from '../core/bytes.ts';
 import { AirlockError } from '../core/errors.ts';
-import { DATA_FILES, readCertificateFile } from '../appliance/data-dir.ts';
+import { DATA_FILES, publishCertificate, readCertificateFile } from '../appliance/data-dir.ts';
+import type { Certificate } from '../core/formats/certificate.ts';
+import { readTrustFile } from '../vendor/trust-file.ts';
 import {
   checkDataFormat,
   DATA_FORMAT,
@@ -65,6 +67,7 @@ async function gatherFacts(dir: string, options: UpgradeOptions): Promise<DataFa
     tlsConfigured: options.tlsConfigured,
     tlsHosts: options.tlsHosts,
     rotatedCertificatePending: await rotatedCertificatePending(dir),
+    certificatePublished: await certificatePublished(dir),
   };
 }
 
@@ -94,6 +97,23 @@ async function rotatedCertificatePending(dir: string): Promise<boolean> {
   );
 }
 
+/** The certificate that is the appliance's once pending moves are done (appliance.cert or .next). */
+async function currentCertificate(dir: string): Promise<Certificate | undefined> {
+  const key = await publicKeyOf(join(dir, DATA_FILES.key));
+  for (const name of [DATA_FILES.certificate, DATA_FILES.nextCertificate]) {
+    const found = await readCertificateFile(join(dir, name)).catch(() => undefined);
+    if (found !== undefined && key !== null && equalBytes(found.publicKey, key)) return found;
+  }
+  return undefined;
+}
+
+async function certificatePublished(dir: string): Promise<boolean | null> {
+  const certificate = await currentCertificate(dir);
+  if (certificate === undefined) return null;
+  const trust = await readTrustFile(join(dir, DATA_FILES.trust));
+  return trust.certificates.some((c) => equalBytes(c.bytes, certificate.bytes));
+}
+
 async function apply(dir: string, step: Step, options: UpgradeOptions): Promise<void> {
   switch (step.kind) {
     case 'chmod':
@@ -107,6 +127,12 @@ async function apply(dir: string, step: Step, options: UpgradeOptions): Promise<
       await rename(join(dir, step.from), join(dir, step.to));
       await syncDirectory(dir);
       return;
+    case 'publish-certificate': {
+      const certificate = await currentCertificate(dir);
+      if (certificate === undefined) throw new TypeError('no certificate to publish');
+      await publishCertificate(dir, await readTrustFile(join(dir, DATA_FILES.trust)), certificate);
+      return;
+    }
     case 'tls-certificate':
       await generateTlsCertificate(dir, { hosts: step.hosts, now: options.now });
       return;

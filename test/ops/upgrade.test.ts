@@ -42,7 +42,13 @@ test('a data directory of airlock 0.1.0 is refused until upgraded; the upgrade b
   t.like(result, { from: 1, to: 2, changed: true });
   t.deepEqual(
     result.steps.map((s: { kind: string; path?: string }) => `${s.kind} ${s.path ?? ''}`.trim()),
-    ['chmod', 'chmod ledger/journal', 'remove .appliance.json.1a2b3c4d5e6f.tmp', 'settings'],
+    [
+      'chmod',
+      'chmod ledger/journal',
+      'remove .appliance.json.1a2b3c4d5e6f.tmp',
+      'publish-certificate',
+      'settings',
+    ],
   );
   t.is((await stat(result.backup)).mode & 0o777, 0o600);
   t.is((await stat(data)).mode & 0o777, 0o700);
@@ -60,6 +66,12 @@ test('a data directory of airlock 0.1.0 is refused until upgraded; the upgrade b
   t.truthy(answer.json.response, JSON.stringify(answer.json));
   t.is((await cli(['client', 'apply', answer.json.qr, ...trust])).exitCode, 0);
   t.like((await cli(['client', 'status', ...trust])).json, { valid: true });
+  // trust.json now carries the appliance's certificate: the short typed response alone verifies.
+  const other = ['--store', join(root, 'store-b'), '--trust', join(data, 'trust.json')];
+  const env = { AIRLOCK_MACHINE_ID: 'machine-b' };
+  const second = (await cli(['client', 'challenge', '--license', key, ...other], env)).json;
+  const typed = (await cli(['respond', second.challenge, '--data', data])).json.response;
+  t.is((await cli(['client', 'apply', typed, ...other], env)).exitCode, 0);
   const verified = await verifyLedger(join(data, 'ledger'));
   t.true(verified.ok);
   const audit = await cli(['audit', '--data', data]);
@@ -168,11 +180,18 @@ test('the first migration is a pure plan: facts of the old layout in, the steps 
     tlsConfigured: false,
     tlsHosts: [],
     rotatedCertificatePending: false,
+    certificatePublished: false,
   };
   const steps = formatOneToTwo.plan(facts, '0.2.0');
   t.deepEqual(
     steps.map((s) => s.kind),
-    ['chmod', 'chmod', 'remove', 'settings'],
+    ['chmod', 'chmod', 'remove', 'publish-certificate', 'settings'],
+  );
+  // A delegated appliance still waiting for its certificate has none to publish.
+  t.false(
+    formatOneToTwo
+      .plan({ ...facts, certificatePublished: null }, '0.2.0')
+      .some((s) => s.kind === 'publish-certificate'),
   );
   t.deepEqual(steps.at(-1), {
     kind: 'settings',

@@ -19,6 +19,8 @@ function stepText(step: Step): string {
       return `removed ${step.path}: ${step.why}`;
     case 'rename':
       return `moved ${step.from} to ${step.to}: ${step.why}`;
+    case 'publish-certificate':
+      return `added the appliance certificate to trust.json: ${step.why}`;
     case 'tls-certificate':
       return `made tls/cert.pem and tls/key.pem: ${step.why}`;
     case 'settings':
