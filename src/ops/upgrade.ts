@@ -20,7 +20,7 @@ import {
 import { generateTlsCertificate, TLS_CERT_FILE } from '../appliance/tls-files.ts';
 import { acquireLock } from '../ledger/lock.ts';
 import { openJournal } from '../ledger/journal.ts';
-import { readFileBounded, syncDirectory, writeFileAtomic } from '../node/atomic-file.ts';
+import { errorCode, readFileBounded, syncDirectory, writeFileAtomic } from '../node/atomic-file.ts';
 import { createBackup } from './backup.ts';
 import { type DataFacts, migrationsFrom, type Step } from './migrations.ts';
 
@@ -194,6 +194,14 @@ export async function upgradeDataDir(dir: string, options: UpgradeOptions): Prom
         out: backup,
         now: options.now,
         airlockVersion: options.airlockVersion,
+      }).catch((error: unknown) => {
+        if (!['EACCES', 'EPERM', 'EROFS'].includes(errorCode(error) ?? '')) throw error;
+        throw new AirlockError(
+          'USAGE',
+          `The backup ${backup} cannot be written there (${errorCode(error) === 'EROFS' ? 'a read-only file system' : 'permission denied'}); nothing was changed. ` +
+            'Give --backup FILE in a folder this user can write (or --no-backup when a backup exists).',
+          { path: backup },
+        );
       });
     }
     const steps: Step[] = [];
