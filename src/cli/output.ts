@@ -105,6 +105,14 @@ export function list(items: readonly string[], empty = 'none'): string {
   return items.length === 0 ? empty : items.join(', ');
 }
 
+/** "512 bytes", "17 KiB", "1.5 MiB". */
+export function bytesText(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  if (n < 2 ** 20) return `${Math.round(n / 1024)} KiB`;
+  if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return `${(n / 2 ** 30).toFixed(2)} GiB`;
+}
+
 /** Aligned "label  value" rows, indented by two spaces. */
 export function rows(pairs: readonly (readonly [string, string])[]): string[] {
   const width = Math.max(...pairs.map(([label]) => label.length));

@@ -48,11 +48,3 @@ export function progressBar(label: string, options: BarOptions): Progress {
     },
   };
 }
-
-/** "512 KiB", "1.5 MiB". */
-export function bytesText(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 2 ** 20) return `${(n / 1024).toFixed(0)} KiB`;
-  if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(1)} MiB`;
-  return `${(n / 2 ** 30).toFixed(2)} GiB`;
-}

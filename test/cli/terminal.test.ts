@@ -5,7 +5,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { bytesText, progressBar } from '../../src/cli/progress.ts';
+import { bytesText } from '../../src/cli/output.ts';
+import { progressBar } from '../../src/cli/progress.ts';
 import { table } from '../../src/cli/table.ts';
 import { ansi, plain, visibleWidth, wantsColour } from '../../src/cli/terminal.ts';
 import { ROOT, vendorWithLicense } from './helpers.ts';
@@ -49,7 +50,7 @@ test('the progress bar redraws at most every interval, always at the end, and cl
   now = 50;
   bar.update(1024, 2048);
   t.is(out.length, 1, 'updates within the interval are skipped');
-  t.regex(out[0]!, /^\r\u001b\[2Kverifying {2}░{30} {3}0% {2}0 B\/2 KiB$/);
+  t.regex(out[0]!, /^\r\u001b\[2Kverifying {2}░{30} {3}0% {2}0 bytes\/2 KiB$/);
   bar.update(2048, 2048);
   t.is(out.length, 2, 'the last update is always drawn');
   t.regex(out[1]!, /█{30} 100% {2}2 KiB\/2 KiB$/);
@@ -72,7 +73,7 @@ async function onTerminal(args: readonly string[]): Promise<string> {
   return stdout;
 }
 
-test('ledger verify: a bar and colours on a terminal; neither in a pipe nor with --json', async (t) => {
+test('ledger verify and backup: a bar and colours on a terminal; neither in a pipe nor with --json', async (t) => {
   const { ws, key } = await vendorWithLicense(t);
   const data = ws.path('data');
   await ws.given(t, ['appliance', 'init', '--data', data, '--vendor', ws.vendor]);
@@ -86,6 +87,9 @@ test('ledger verify: a bar and colours on a terminal; neither in a pipe nor with
   const json = await onTerminal(['ledger', 'verify', '--data', data, '--json']);
   t.notRegex(json, /\u001b/, 'no bar and no colour with --json');
   t.like(JSON.parse(json), { ok: true });
+
+  const backup = await onTerminal(['backup', '--data', data, '--out', ws.path('b.tar')]);
+  t.regex(backup, /backing up {2}\u001b\[36m█+/, 'backup draws its bar too');
 
   const piped = await ws.run(['ledger', 'verify', '--data', data]);
   t.is(piped.exitCode, 0);

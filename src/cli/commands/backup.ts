@@ -5,20 +5,7 @@ import { createBackup } from '../../ops/backup.ts';
 import { airlockVersion } from '../../node/build-info.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
-import { list, outcome, plural } from '../output.ts';
-
-/** "22 KiB", "3.4 MiB". */
-export function sizeText(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
+import { bytesText, list, outcome, plural } from '../output.ts';
 
 const backup: Command = {
   group: 'backup',
@@ -45,11 +32,13 @@ const backup: Command = {
   required: ['data', 'out'],
   async run(args, ctx) {
     const dir = args.required('data');
+    const progress = ctx.progress('backing up', bytesText);
     const result = await createBackup(dir, {
       out: args.required('out'),
       now: ctx.now(),
       airlockVersion: airlockVersion(),
-    });
+      onProgress: (done, total) => progress.update(done, total),
+    }).finally(() => progress.finish());
     const { manifest } = result;
     return outcome(
       {
@@ -63,7 +52,7 @@ const backup: Command = {
         attempts: result.attempts,
       },
       [
-        `Backed up ${dir} to ${result.out}: ${plural(manifest.files.length, 'file')}, ${sizeText(result.bytes)}.`,
+        `Backed up ${dir} to ${result.out}: ${plural(manifest.files.length, 'file')}, ${bytesText(result.bytes)}.`,
         `Ledger: ${plural(manifest.ledger.records, 'record')}${manifest.ledger.seq > 0 ? `, ending at record ${manifest.ledger.seq} (hash ${manifest.ledger.hash})` : ''}. Data format ${manifest.dataFormat}.`,
         ...(result.leftOut.length > 0
           ? [`Left out (not files the appliance makes): ${list(result.leftOut)}.`]

@@ -5,8 +5,7 @@ import { ledgerDir } from '../../appliance/service.ts';
 import { verifyLedger } from '../../ledger/index.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
-import { outcome, plural } from '../output.ts';
-import { bytesText } from '../progress.ts';
+import { bytesText, outcome, plural } from '../output.ts';
 
 const REASONS = {
   torn: 'it is cut short (a write that never finished; the appliance cuts it when it starts)',

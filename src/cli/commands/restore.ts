@@ -3,7 +3,7 @@
 
 import { restoreBackup } from '../../ops/restore.ts';
 import type { Command, CommandGroup } from '../command.ts';
-import { outcome, plural, when } from '../output.ts';
+import { bytesText, outcome, plural, when } from '../output.ts';
 
 const restore: Command = {
   group: 'restore',
@@ -27,9 +27,12 @@ const restore: Command = {
     data: { type: 'string', value: 'NEWDIR', help: 'the data directory to create' },
   },
   required: ['from', 'data'],
-  async run(args) {
+  async run(args, ctx) {
     const target = args.required('data');
-    const result = await restoreBackup(args.required('from'), target);
+    const progress = ctx.progress('restoring', bytesText);
+    const result = await restoreBackup(args.required('from'), target, {
+      onProgress: (done, total) => progress.update(done, total),
+    }).finally(() => progress.finish());
     const { manifest } = result;
     return outcome(
       {
