@@ -9,7 +9,7 @@ import { isSea } from 'node:sea';
 import { fileURLToPath } from 'node:url';
 
 export interface BuildInfo {
-  /** package.json's version: "0.1.0". */
+  /** package.json's version: "0.2.0". */
   readonly version: string;
   /** The git commit built from (12 hex digits, "+dirty" when the tree had changes), or "unknown". */
   readonly commit: string;
@@ -25,7 +25,7 @@ declare const AIRLOCK_BUILD: Omit<BuildInfo, 'form'> | undefined;
 let cached: BuildInfo | undefined;
 let cachedVersion: string | undefined;
 
-/** The version alone, without asking git: "0.1.0". */
+/** The version alone, without asking git: "0.2.0". */
 export function airlockVersion(): string {
   cachedVersion ??= typeof AIRLOCK_BUILD === 'undefined' ? packageVersion() : AIRLOCK_BUILD.version;
   return cachedVersion;
