@@ -9,6 +9,7 @@ import { AirlockError, type ErrorCode } from '../core/errors.ts';
 import { matchFingerprint } from '../core/fingerprint.ts';
 import { formatActivationId, formatId } from '../core/ids.ts';
 import { dateOf } from '../core/dates.ts';
+import { nextActivationId } from './counters.ts';
 import {
   type ActivationEntry,
   activeCandidates,
@@ -67,7 +68,7 @@ export function decideSeat(
     return { kind: 'renewal', activation };
   }
   if (license.seats !== 0 && used >= license.seats) throw seatsExhausted(license, used);
-  return { kind: 'new', activationId: state.lastActivationId + 1 };
+  return { kind: 'new', activationId: nextActivationId(state) };
 }
 
 function seatsExhausted(license: LicenseEntry, used: number): AirlockError {

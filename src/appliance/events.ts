@@ -93,6 +93,27 @@ export interface SyncExported {
 }
 
 /**
+ * The data directory was restored from a backup (`airlock restore`, src/ops/restore.ts). The
+ * appliance it replaces may have gone on after the backup, and what it handed out in order is lost
+ * with it: the counters jump past what it can plausibly have issued (src/appliance/counters.ts), so
+ * no activation ID and no site bundle sequence is issued twice. The last export (a usage report's
+ * `previous`) stays as it is: the vendor's check of the next report must see the ledger went back.
+ */
+export interface ApplianceRestored {
+  readonly at: number;
+  /** The backup restored: when it was taken, and its ledger head (the record before this one). */
+  readonly backup: { readonly createdAt: number; readonly seq: number; readonly hash: string };
+  /** Seconds from the backup to the restore by the restoring host's clock (0 if it says earlier). */
+  readonly elapsed: number;
+  /** The last activation ID handed out, before and after the jump. */
+  readonly lastActivationId: { readonly from: number; readonly to: number };
+  /** The last site bundle sequence exported, before and after the jump. */
+  readonly siteSequence: { readonly from: number; readonly to: number };
+  /** The airlock version that restored it. */
+  readonly airlockVersion: string;
+}
+
+/**
  * One entry of the audit trail: an admin's action, a refusal, or an alert (src/appliance/alerts.ts),
  * with who did it and from where. Recorded by the HTTP API; the hash chain makes it tamper-evident.
  */
@@ -118,6 +139,7 @@ export interface ApplianceEvents {
   'license.replaced': LicenseReplaced;
   'revocations.imported': RevocationsImported;
   'sync.exported': SyncExported;
+  'appliance.restored': ApplianceRestored;
   audit: AuditEvent;
 }
 

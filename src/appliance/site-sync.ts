@@ -21,6 +21,7 @@ import { issueUsageReport, type LicenseUsage } from '../core/formats/usage-repor
 import { formatActivationId, formatId } from '../core/ids.ts';
 import { applyParsedBundle } from '../sdk/revocation-streams.ts';
 import type { ApplianceLedger } from './appliance.ts';
+import { nextSiteSequence } from './counters.ts';
 import type { ApplianceIdentity } from './data-dir.ts';
 import { decideRevocation, type RevocationPolicy, DEFAULT_REVOCATION_POLICY } from './decide.ts';
 import type { RevocationStore, Streams } from './revocation-store.ts';
@@ -293,7 +294,7 @@ export function createSiteCases(deps: SiteDeps) {
         );
       }
       const state = ledger.state;
-      const siteSequence = state.siteSequence + 1;
+      const siteSequence = nextSiteSequence(state);
       const bundle = signBundle(siteContents(now, siteSequence), identity.signer, cert);
       const checkpoint = ledger.head;
       const licenses: LicenseUsage[] = [...state.licenses.values()]

@@ -62,9 +62,10 @@ export interface ApplianceState {
   readonly activations: Map<number, ActivationEntry>;
   /** Keyed hash of an appliance-held key → license ID (hex). */
   readonly heldKeys: Map<string, string>;
+  /** The last activation ID handed out, or moved past by a restore (src/appliance/counters.ts). */
   lastActivationId: number;
   auditEvents: number;
-  /** The last site revocation bundle issued (0: none yet). */
+  /** The last site revocation bundle issued, or moved past by a restore (0: none yet). */
   siteSequence: number;
   /** The ledger checkpoint named by the last sync export's usage report. */
   lastExport: { readonly seq: number; readonly hash: string } | null;
@@ -210,6 +211,13 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
       const d = event.data as ApplianceEvent<'sync.exported'>['data'];
       state.siteSequence = Math.max(state.siteSequence, d.siteSequence);
       state.lastExport = d.checkpoint;
+      return state;
+    }
+    case 'appliance.restored': {
+      // Never backwards: a second restore record (a restored copy restored again) only moves on.
+      const d = event.data as ApplianceEvent<'appliance.restored'>['data'];
+      state.lastActivationId = Math.max(state.lastActivationId, d.lastActivationId.to);
+      state.siteSequence = Math.max(state.siteSequence, d.siteSequence.to);
       return state;
     }
     case 'revocations.imported':

@@ -65,6 +65,7 @@ export const ERROR_CODES = {
   LICENSE_EXISTS: { http: 409, exit: 5 },
   LICENSE_SUPERSEDED: { http: 409, exit: 5 },
   VENDOR_KEY_REQUIRED: { http: 409, exit: 7 },
+  COUNTER_EXHAUSTED: { http: 409, exit: 5 },
   // The appliance's users (the console's sign-in)
   USER_EXISTS: { http: 409, exit: 7 },
   USER_UNKNOWN: { http: 404, exit: 7 },
