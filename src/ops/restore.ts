@@ -1,14 +1,21 @@
 // `airlock restore`: a backup archive back into a new data directory. Everything is bounded and
 // checked before it is trusted (the archive's headers, then its manifest), extracted into a temp
 // directory beside the target, each file checked against its SHA-256, the ledger's chain verified,
-// and only then renamed into place: a refused restore leaves no target behind. docs/OPERATIONS.md.
+// the restore recorded in the ledger (its counters jump past the replaced appliance's), and only
+// then renamed into place: a refused restore leaves no target behind. docs/OPERATIONS.md.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { type RestoreJump, restoreJump } from '../appliance/counters.ts';
+import { DATA_FILES } from '../appliance/data-dir.ts';
 import { checkDataFormat, DATA_FORMAT, readDataFormat } from '../appliance/data-format.ts';
+import type { ApplianceEvents } from '../appliance/events.ts';
+import { applianceReducer } from '../appliance/service.ts';
 import { AirlockError } from '../core/errors.ts';
+import { openLedger } from '../ledger/ledger.ts';
 import { inspectLock, lockedBy } from '../ledger/lock.ts';
+import type { ChainHead } from '../ledger/record.ts';
 import { verifyLedger } from '../ledger/verify.ts';
 import { errorCode, syncDirectory } from '../node/atomic-file.ts';
 import {
@@ -22,6 +29,10 @@ import {
 import { type ArchiveEntry, readArchiveIndex } from './tar-reader.ts';
 
 export interface RestoreOptions {
+  /** Unix seconds: when the restore happens (how far the counters jump depends on it). */
+  readonly now: number;
+  /** The airlock version restoring, recorded in the ledger. */
+  readonly airlockVersion: string;
   readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
@@ -30,6 +41,8 @@ export interface RestoreResult {
   readonly manifest: BackupManifest;
   /** The restored directory is of an older data format: `airlock upgrade` comes next. */
   readonly needsUpgrade: boolean;
+  /** The record of the restore appended to the ledger: the new head, and where the counters went. */
+  readonly recorded: { readonly head: ChainHead } & RestoreJump;
 }
 
 const CHUNK = 1024 * 1024;
@@ -197,10 +210,49 @@ async function checkLedger(from: string, temp: string, manifest: BackupManifest)
   }
 }
 
+/**
+ * Appends `appliance.restored` to the restored ledger, through the ledger itself (its lock, its
+ * chain, the appliance's reducer, a snapshot on close): the activation IDs and site bundle
+ * sequences jump past what the appliance the backup replaces may have issued since the backup.
+ */
+async function recordRestore(
+  temp: string,
+  manifest: BackupManifest,
+  options: RestoreOptions,
+): Promise<RestoreResult['recorded']> {
+  const dir = join(temp, DATA_FILES.ledger);
+  await mkdir(dir, { recursive: true, mode: 0o700 }); // a backup of a ledger never written to
+  const ledger = await openLedger({
+    dir,
+    reducer: applianceReducer,
+    purpose: 'airlock restore',
+    now: () => options.now * 1000,
+  });
+  try {
+    const jump = restoreJump(ledger.state, manifest.createdAt, options.now);
+    const event: ApplianceEvents['appliance.restored'] = {
+      at: options.now,
+      backup: {
+        createdAt: manifest.createdAt,
+        seq: manifest.ledger.seq,
+        hash: manifest.ledger.hash,
+      },
+      elapsed: jump.elapsed,
+      lastActivationId: jump.lastActivationId,
+      siteSequence: jump.siteSequence,
+      airlockVersion: options.airlockVersion,
+    };
+    const record = await ledger.append('appliance.restored', event, options.now * 1000);
+    return { head: { seq: record.seq, hash: record.hash }, ...jump };
+  } finally {
+    await ledger.close();
+  }
+}
+
 export async function restoreBackup(
   from: string,
   target: string,
-  options: RestoreOptions = {},
+  options: RestoreOptions,
 ): Promise<RestoreResult> {
   await checkTarget(target);
   const handle = await open(from, 'r').catch((error: unknown) => {
@@ -217,6 +269,7 @@ export async function restoreBackup(
   );
   try {
     const { manifest, entries } = await readManifest(handle, from);
+    let recorded: RestoreResult['recorded'];
     await mkdir(temp, { mode: 0o700 });
     try {
       await extract(handle, from, entries, manifest, temp, options);
@@ -225,6 +278,7 @@ export async function restoreBackup(
         throw mismatch(from, `its settings file is not of data format ${manifest.dataFormat}`);
       }
       await checkLedger(from, temp, manifest);
+      recorded = await recordRestore(temp, manifest, options);
       await checkTarget(target); // nothing appeared there meanwhile
       await rename(temp, target); // over an empty directory too (rename(2))
       await syncDirectory(dirname(resolve(target)));
@@ -232,7 +286,7 @@ export async function restoreBackup(
       await rm(temp, { recursive: true, force: true });
       throw error;
     }
-    return { target, manifest, needsUpgrade: manifest.dataFormat < DATA_FORMAT };
+    return { target, manifest, needsUpgrade: manifest.dataFormat < DATA_FORMAT, recorded };
   } finally {
     await handle.close();
   }

@@ -1,6 +1,7 @@
 // `airlock backup` while `airlock serve` takes activations over HTTP, then `airlock restore` into a
 // new directory: the restored appliance opens, verifies and answers, and its ledger is a prefix of
-// the live one that holds every activation acknowledged before the backup began. Real processes.
+// the live one that holds every activation acknowledged before the backup began, followed by the
+// restore's record; its next activation ID is past every one the live appliance gave. Real processes.
 
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -78,12 +79,13 @@ test('a backup taken while serve answers activations restores into an appliance 
   t.is(restored.exitCode, 0, restored.stdout + restored.stderr);
   t.is(JSON.parse(restored.stdout).ledger.seq, backedUp.ledger.seq);
 
-  // A prefix of the live ledger: the same records, and the live one goes on after it.
+  // A prefix of the live ledger (the live one goes on after it), then the restore's own record.
   const live = await records(s.dir);
   const copy = await records(target);
-  t.true(copy.length < live.length);
-  t.is(copy.length, backedUp.ledger.seq);
-  t.deepEqual(copy, live.slice(0, copy.length));
+  t.true(backedUp.ledger.seq < live.length);
+  t.is(copy.length, backedUp.ledger.seq + 1);
+  t.deepEqual(copy.slice(0, -1), live.slice(0, backedUp.ledger.seq));
+  t.is(copy.at(-1)!.type, 'appliance.restored');
 
   // Every activation acknowledged before the backup started is in the restored appliance.
   const open = await openAppliance(target, { clock: now, random, purpose: 'test check' });
@@ -109,7 +111,11 @@ test('a backup taken while serve answers activations restores into an appliance 
   // The restored appliance serves and answers.
   const again = await serve(t, target);
   t.is((await fetch(`${again.url}/health`)).status, 200);
-  t.is((await activate(again.url, s.token, challengeOf(s, 'after-restore'))).status, 200);
+  const after = await activate(again.url, s.token, challengeOf(s, 'after-restore'));
+  t.is(after.status, 200);
+  // Its activation ID is none the live appliance gave after the backup.
+  const id = (text: string) => Number.parseInt(text.slice(4), 16);
+  t.true(acknowledged.every((issued) => id(after.json.activationId) > id(issued)));
   again.child.kill('SIGTERM');
   t.is((await again.exited).code, 0);
 });

@@ -15,6 +15,7 @@ import { restoreBackup } from '../../src/ops/restore.ts';
 import { decodeHeader, encodeHeader, isSafeName } from '../../src/ops/ustar.ts';
 
 const NOW = 1_799_971_200;
+const restoring = { now: NOW + 3600, airlockVersion: '0.2.0' };
 const options = { now: NOW, airlockVersion: '0.1.0' };
 const random = (n: number) => new Uint8Array(n).map(() => Math.floor(Math.random() * 256));
 
@@ -99,10 +100,16 @@ test('a torn last record (a write in flight) is left out; the backup ends at the
   await appendFile(segment(data), '{"seq":6,"prev":"ab12');
   const result = await createBackup(data, { ...options, out: join(root, 'b.tar') });
   t.like(result.manifest.ledger, { records: 5, seq: 5 });
-  await restoreBackup(join(root, 'b.tar'), join(root, 'restored'));
+  await restoreBackup(join(root, 'b.tar'), join(root, 'restored'), restoring);
   const restored = await readFile(segment(join(root, 'restored')), 'utf8');
   t.true(restored.endsWith('}\n'));
-  t.is(restored.split('\n').length, 6);
+  const lines = restored.split('\n');
+  t.is(lines.length, 7); // the five whole records, the restore's own, and the end
+  t.like(JSON.parse(lines[5]!), {
+    seq: 6,
+    type: 'appliance.restored',
+    data: { backup: { seq: 5 } },
+  });
 });
 
 test('a damaged record before the last one refuses the backup with LEDGER_CORRUPT', async (t) => {

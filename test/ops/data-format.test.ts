@@ -22,6 +22,7 @@ import { serve } from '../serve/helpers.ts';
 import { cli } from './helpers.ts';
 
 const NOW = 1_799_971_200;
+const restoring = { now: NOW + 3600, airlockVersion: '0.2.0' };
 
 async function dataDir(t: ExecutionContext): Promise<{ root: string; data: string }> {
   const root = await mkdtemp(join(tmpdir(), 'airlock-format-'));
@@ -134,8 +135,11 @@ test('the library, serve as a process, backup, upgrade and restore refuse a newe
   const marked = `${archive.slice(0, at)}"dataFormat": ${DATA_FORMAT + 1}${archive.slice(at + 15)}`;
   t.not(marked, archive);
   await writeFile(join(root, 'newer-backup.tar'), marked, 'latin1');
-  await t.throwsAsync(restoreBackup(join(root, 'newer-backup.tar'), join(root, 'restored')), {
-    code: 'DATA_FORMAT_NEWER',
-  } as never);
+  await t.throwsAsync(
+    restoreBackup(join(root, 'newer-backup.tar'), join(root, 'restored'), restoring),
+    {
+      code: 'DATA_FORMAT_NEWER',
+    } as never,
+  );
   t.false((await readdir(root)).includes('restored'));
 });

@@ -14,6 +14,7 @@ import { BLOCK } from '../../src/ops/ustar.ts';
 import { run } from '../cli/helpers.ts';
 
 const NOW = 1_799_971_200;
+const restoring = { now: NOW + 3600, airlockVersion: '0.2.0' };
 
 /** A fresh appliance and its backup's bytes, in a temporary directory. */
 async function backedUp(t: ExecutionContext): Promise<{ root: string; bytes: Buffer }> {
@@ -113,7 +114,9 @@ for (const { title, code, make } of TAMPERED) {
     const { root, bytes } = await backedUp(t);
     await writeFile(join(root, 'bad.tar'), make(bytes));
     const before = (await readdir(root)).sort();
-    const error = await t.throwsAsync(restoreBackup(join(root, 'bad.tar'), join(root, 'restored')));
+    const error = await t.throwsAsync(
+      restoreBackup(join(root, 'bad.tar'), join(root, 'restored'), restoring),
+    );
     t.is((error as { code?: string }).code, code, error?.message);
     t.deepEqual((await readdir(root)).sort(), before, 'no target, no temp directory');
   });
@@ -146,17 +149,19 @@ test('a whole backup restores; a target that is not empty or whose ledger is in 
       since: 'now',
     }),
   );
-  await t.throwsAsync(restoreBackup(from, busy), { code: 'LEDGER_LOCKED' } as never);
+  await t.throwsAsync(restoreBackup(from, busy, restoring), { code: 'LEDGER_LOCKED' } as never);
   await mkdir(join(root, 'full'));
   await writeFile(join(root, 'full', 'notes.txt'), 'mine');
-  await t.throwsAsync(restoreBackup(from, join(root, 'full')), { code: 'FILE_EXISTS' } as never);
+  await t.throwsAsync(restoreBackup(from, join(root, 'full'), restoring), {
+    code: 'FILE_EXISTS',
+  } as never);
   t.deepEqual(await readdir(join(root, 'full')), ['notes.txt']);
-  await t.throwsAsync(restoreBackup(from, join(root, 'no', 'such', 'parent')), {
+  await t.throwsAsync(restoreBackup(from, join(root, 'no', 'such', 'parent'), restoring), {
     code: 'FILE_NOT_FOUND',
   } as never);
   // An empty directory is a fine target.
   await mkdir(join(root, 'empty'));
-  const restored = await restoreBackup(from, join(root, 'empty'));
+  const restored = await restoreBackup(from, join(root, 'empty'), restoring);
   t.false(restored.needsUpgrade);
   t.true((await readdir(join(root, 'empty'))).includes('appliance.json'));
 });

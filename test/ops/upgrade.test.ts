@@ -20,6 +20,7 @@ import { cli } from './helpers.ts';
 
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/format-1.tar');
 const NOW = 1_799_971_200;
+const restoring = { now: NOW + 3600, airlockVersion: '0.2.0' };
 const options = { now: NOW, airlockVersion: '0.2.0', tlsConfigured: false, tlsHosts: [] };
 
 /** The fixture unpacked into a fresh temporary directory: ROOT/data. */
@@ -78,7 +79,7 @@ test('a data directory of airlock 0.1.0 is refused until upgraded; the upgrade b
   t.true(JSON.stringify(audit.json).includes('data format 1 to 2'));
 
   // The backup holds the old format: restored, it asks for the upgrade again.
-  const restored = await restoreBackup(result.backup, join(root, 'restored'));
+  const restored = await restoreBackup(result.backup, join(root, 'restored'), restoring);
   t.true(restored.needsUpgrade);
   t.like(await readDataFormat(join(root, 'restored')), { format: 1 });
 });

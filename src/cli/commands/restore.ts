@@ -1,6 +1,8 @@
 // `airlock restore --from FILE.tar --data NEWDIR`: a backup back into a new data directory, every
 // file checked against the manifest and the ledger verified before it appears. docs/OPERATIONS.md.
 
+import { formatActivationId } from '../../core/ids.ts';
+import { airlockVersion } from '../../node/build-info.ts';
 import { restoreBackup } from '../../ops/restore.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { bytesText, outcome, plural, when } from '../output.ts';
@@ -19,6 +21,11 @@ const restore: Command = {
     'names. It all happens in a temp directory beside NEWDIR that is renamed into place at the',
     'end: a refused restore leaves nothing behind. Secrets are restored 0600, folders 0700.',
     '',
+    'The appliance the backup replaces went on after it: the restore appends a record to the',
+    'ledger that moves activation IDs and site bundle sequences past what that one can have',
+    'issued since (more, the older the backup), so no machine gets an ID twice and isolated',
+    'machines accept the next site bundle. The vendor’s next report check shows the rollback.',
+    '',
     'A backup of an older data format is restored as it is; run `airlock upgrade` on it next.',
     'One of a newer format is refused (DATA_FORMAT_NEWER).',
   ].join('\n'),
@@ -31,9 +38,12 @@ const restore: Command = {
     const target = args.required('data');
     const progress = ctx.progress('restoring', bytesText);
     const result = await restoreBackup(args.required('from'), target, {
+      now: ctx.now(),
+      airlockVersion: airlockVersion(),
       onProgress: (done, total) => progress.update(done, total),
     }).finally(() => progress.finish());
-    const { manifest } = result;
+    const { manifest, recorded } = result;
+    const was = (last: number, shown: string) => (last === 0 ? 'none before' : `was ${shown}`);
     return outcome(
       {
         dataDir: target,
@@ -43,10 +53,20 @@ const restore: Command = {
         createdAt: manifest.createdAt,
         ledger: manifest.ledger,
         needsUpgrade: result.needsUpgrade,
+        recorded: {
+          ledger: recorded.head,
+          elapsed: recorded.elapsed,
+          lastActivationId: {
+            from: formatActivationId(recorded.lastActivationId.from),
+            to: formatActivationId(recorded.lastActivationId.to),
+          },
+          siteSequence: recorded.siteSequence,
+        },
       },
       [
         `Restored ${plural(manifest.files.length, 'file')} into ${target} from the backup taken ${when(manifest.createdAt)} by airlock ${manifest.airlockVersion}.`,
         `Ledger verified: ${plural(manifest.ledger.records, 'record')}${manifest.ledger.seq > 0 ? `, ending at record ${manifest.ledger.seq} (hash ${manifest.ledger.hash})` : ''}.`,
+        `Restore recorded as ledger record ${recorded.head.seq}: activation IDs go on after ${formatActivationId(recorded.lastActivationId.to)} (${was(recorded.lastActivationId.from, formatActivationId(recorded.lastActivationId.from))}), site bundles after ${recorded.siteSequence.to} (${was(recorded.siteSequence.from, String(recorded.siteSequence.from))}): past what the appliance it replaces can have issued since the backup.`,
         result.needsUpgrade
           ? `It is in data format ${manifest.dataFormat}: run \`airlock upgrade --data ${target}\` before serving it.`
           : `Start it with: airlock serve --data ${target}`,
