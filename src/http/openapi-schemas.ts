@@ -87,7 +87,11 @@ export const SCHEMAS = {
           }),
         ],
       },
-      siteSequence: { type: 'integer', description: 'The last site bundle exported (0: none).' },
+      siteSequence: {
+        type: 'integer',
+        description:
+          'The last site bundle exported, or the sequence a restore moved past (0: none); the next export takes the one after.',
+      },
       lastExport: {
         oneOf: [{ type: 'null' }, object({ seq: { type: 'integer' }, hash: { type: 'string' } })],
       },

@@ -154,6 +154,8 @@ test('the command says where the counters went', async (t) => {
     result.stdout,
     /\nRestore recorded as ledger record 1: activation IDs go on after act_00115180 \(none before\), site bundles after 11440 \(none before\): past what the appliance it replaces can have issued since the backup\.\n/,
   );
+  const status = await ws.run(['sync', 'status', '--data', ws.path('restored')], at(T0 + DAY));
+  t.regex(status.stdout, /\nSite bundle: the next export is bundle 11441\.\n/);
 });
 
 test('a restore whose jump would pass the last activation ID is refused, and leaves no target', async (t) => {

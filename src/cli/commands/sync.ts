@@ -107,9 +107,10 @@ const status: Command = {
         s.vendor
           ? `Vendor revocations: bundle ${s.vendor.sequence}, issued ${when(s.vendor.issuedAt)}, next update ${when(s.vendor.nextUpdate)}${s.vendor.stale ? ' (STALE: import the vendor’s latest bundle)' : ''}.`
           : 'Vendor revocations: none imported yet.',
+        // After a restore the sequence has jumped past the replaced appliance's: say what comes next.
         s.siteSequence === 0
           ? 'Site bundle: none exported yet.'
-          : `Site bundle: ${s.siteSequence} was the last exported (ledger record ${s.lastExport?.seq}).`,
+          : `Site bundle: the next export is bundle ${s.siteSequence + 1}${s.lastExport === null ? '' : ` (the last export was at ledger record ${s.lastExport.seq})`}.`,
       ]);
     });
   },
