@@ -72,9 +72,14 @@ export function decideSeat(
 }
 
 function seatsExhausted(license: LicenseEntry, used: number): AirlockError {
+  const id = formatId('license', fromHex(license.licenseId)!);
+  const taken =
+    license.seats === 1
+      ? `The only seat of license ${id} is in use`
+      : `All ${license.seats} seats of license ${id} are in use`;
   return new AirlockError(
     'SEATS_EXHAUSTED',
-    `All ${license.seats} seat${license.seats === 1 ? '' : 's'} of license ${formatId('license', fromHex(license.licenseId)!)} are in use. Deactivate a machine that no longer needs it, or add seats.`,
+    `${taken}. Deactivate a machine that no longer needs it, or add seats.`,
     { seats: license.seats, used },
   );
 }

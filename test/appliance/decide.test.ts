@@ -87,6 +87,15 @@ test('new machines take seats until none is free, then SEATS_EXHAUSTED', (t) => 
   const error = t.throws(() => grant(state, 'c', 3), { instanceOf: AirlockError });
   t.is(error?.code, 'SEATS_EXHAUSTED');
   t.is(error?.details['used'], 2);
+  t.regex(error!.message, /^All 2 seats of license lic_0102030405060708 are in use\. Deactivate/);
+});
+
+test('a license of one seat says its only seat is in use', (t) => {
+  const state = stateWith(1);
+  grant(state, 'a', 1);
+  const error = t.throws(() => grant(state, 'b', 2), { instanceOf: AirlockError });
+  t.is(error?.code, 'SEATS_EXHAUSTED');
+  t.regex(error!.message, /^The only seat of license lic_0102030405060708 is in use\. Deactivate/);
 });
 
 test('the same machine asking again gets its activation back and consumes nothing', (t) => {
