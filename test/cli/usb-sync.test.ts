@@ -116,9 +116,17 @@ test('USB round trip: vendor bundle into the appliance, site bundle out to machi
   });
   t.like(JSON.parse(status.stdout), { valid: false, code: 'REVOKED' });
   const laptop = ['--store', machines['laptop']!.store, '--trust', ws.vendor];
-  await ws.ok(t, ['client', 'import-revocations', bundlePath!, ...laptop], {
+  const told = await ws.run(['client', 'import-revocations', bundlePath!, ...laptop], {
     AIRLOCK_MACHINE_ID: 'laptop',
   });
+  t.is(told.exitCode, 0, told.stderr);
+  t.true(
+    told.stdout.startsWith(
+      `Imported revocation bundle 1 from site appliance ${exported['manifest']['applianceId']} (full): `,
+    ),
+    told.stdout,
+  );
+  t.regex(exported['manifest']['applianceId'], /^apl_[0-9a-f]{8}$/);
   t.like(await ws.ok(t, ['client', 'status', ...laptop], { AIRLOCK_MACHINE_ID: 'laptop' }), {
     valid: true,
   });

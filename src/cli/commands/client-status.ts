@@ -1,8 +1,10 @@
 // `airlock client status | import-revocations`: whether this machine may run the product now, and
 // the revocation bundles that can change the answer.
 
+import { fromHex } from '../../core/bytes.ts';
 import { exitCodeOf } from '../../core/errors.ts';
 import { MAX_BUNDLE_BYTES } from '../../core/formats/revocation-bundle.ts';
+import { formatId } from '../../core/ids.ts';
 import { readFileBounded } from '../../node/atomic-file.ts';
 import type { Status } from '../../sdk/status.ts';
 import type { Command } from '../command.ts';
@@ -119,8 +121,11 @@ export const importRevocations: Command = {
     );
     const client = await openClient(args, ctx);
     const result = await client.importRevocations(bytes);
+    // A site stream is "site:" and the appliance ID in hex; people know it as apl_….
     const from =
-      result.stream === 'vendor' ? 'the vendor' : `site appliance ${result.stream.slice(5)}`;
+      result.stream === 'vendor'
+        ? 'the vendor'
+        : `site appliance ${formatId('appliance', fromHex(result.stream.slice('site:'.length))!)}`;
     const c = result.counts;
     return outcome(
       {
