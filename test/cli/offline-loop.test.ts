@@ -92,6 +92,24 @@ test('a machine goes from license key to activated, then deactivated, entirely o
   t.like(json, { valid: false, code: 'NOT_ACTIVATED' });
 });
 
+test('issuing a license tells the vendor which trust file the customer’s machines use', async (t) => {
+  const ws = await Workspace.create(t);
+  await ws.given(t, ['vendor', 'init', '--dir', ws.vendor]);
+  const issued = await ws.run(['license', 'issue', '--vendor', 'vendor', '--product', 'acme-cad']);
+  t.is(issued.exitCode, 0, issued.stderr);
+  t.true(
+    issued.stdout.endsWith(
+      [
+        'Give this key to the customer. Their machines trust the trust.json shipped with the',
+        "application (a copy of vendor/trust.json), or the site appliance's DATA/trust.json:",
+        '  airlock client challenge --license KEY --store DIR --trust FILE',
+        '',
+      ].join('\n'),
+    ),
+    issued.stdout,
+  );
+});
+
 test('once a machine knows the appliance, the short typed response is enough', async (t) => {
   const { ws, key } = await vendorWithLicense(t);
   await givenActivation(t, ws, key);

@@ -162,8 +162,10 @@ export const issue: Command = {
       '',
       text,
       '',
-      'Give this key to the customer. On their machine:',
-      `  airlock client challenge --license KEY --store DIR --trust ${vendor.dir}/trust.json`,
+      // The customer has no vendor directory: their clients trust a copy of its trust.json.
+      'Give this key to the customer. Their machines trust the trust.json shipped with the',
+      `application (a copy of ${vendor.dir}/trust.json), or the site appliance's DATA/trust.json:`,
+      '  airlock client challenge --license KEY --store DIR --trust FILE',
     ]);
   },
 };
