@@ -224,12 +224,17 @@ test.serial(
     await page.goto(`${site.url}/#/sync`);
     await page.getByText('No revocation bundle from the vendor has been imported yet.').waitFor();
     // The vendor's bundle, as it arrives on the USB stick.
-    const bundle = join(site.work, 'vendor-1.alrb');
+    const bundle = join(site.work, 'vendor-1.revocations');
     const published = await run(
       ['vendor', 'publish-revocations', '--vendor', join(site.dir, 'vendor'), '--out', bundle],
       { cwd: site.work },
     );
     t.is(published.exitCode, 0, published.stderr);
+    // The picker offers the files vendor bundles are written as.
+    t.is(
+      await page.getByLabel('Bundle file').getAttribute('accept'),
+      '.revocations,application/octet-stream',
+    );
     await page.getByLabel('Bundle file').setInputFiles(bundle);
     await page.getByRole('button', { name: 'Import bundle' }).click();
     await page.getByText('Bundle verified and imported.').waitFor();

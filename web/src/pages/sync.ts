@@ -83,7 +83,8 @@ export const syncPage: Page = {
     const file = h('input', {
       id: 'bundle-file',
       type: 'file',
-      accept: '.alrb,.bin,application/octet-stream',
+      // Vendor bundles are *.revocations files (what `sync import DIR` reads from a stick).
+      accept: '.revocations,application/octet-stream',
     });
     const uploadButton = h('button', { type: 'submit' }, 'Import bundle');
     const upload = h(
