@@ -8,7 +8,7 @@ import { answerChallenge } from '../core/answer-challenge.ts';
 import { dateOf } from '../core/dates.ts';
 import { AirlockError } from '../core/errors.ts';
 import { certificateCovers, type Certificate } from '../core/formats/certificate.ts';
-import { decodeChallenge } from '../core/formats/challenge.ts';
+import { type Challenge, decodeChallenge } from '../core/formats/challenge.ts';
 import { decodeDeactivation } from '../core/formats/deactivation.ts';
 import { createHeldKey, decodeHeldKey, heldKeyHash } from '../core/formats/held-key.ts';
 import {
@@ -53,6 +53,13 @@ export interface ApplianceLedger {
   readonly head: { readonly seq: number; readonly hash: string };
   /** Applies the event to `state` synchronously, resolves once it is durable. */
   append<T extends EventType>(type: T, data: ApplianceEvents[T], atMs: number): Promise<unknown>;
+  /**
+   * Runs `work` (read the state, decide, append) with no other writer in between, here or on
+   * another node sharing the ledger; resolves with its result once its records are durable.
+   */
+  transact<T>(work: () => T): Promise<T>;
+  /** Brings `state` up to what other nodes sharing the ledger have recorded. */
+  refresh(): Promise<void>;
 }
 
 export interface ApplianceDeps {
@@ -178,12 +185,15 @@ export function createAppliance(deps: ApplianceDeps) {
     };
   }
 
-  /** Records a verified license; the same key again is an outcome, another with its ID is not. */
-  async function hold(
+  /**
+   * Records a verified license; the same key again is an outcome, another with its ID is not.
+   * Decides and appends: run it inside `ledger.transact`.
+   */
+  function hold(
     key: LicenseKey,
     now: number,
     heldHash?: string,
-  ): Promise<{ outcome: 'added' | 'existing' | 'replaced'; license: LicenseSummary }> {
+  ): { outcome: 'added' | 'existing' | 'replaced'; license: LicenseSummary } {
     const licenseId = toHex(key.licenseId);
     const existing = ledger.state.licenses.get(licenseId);
     if (existing) {
@@ -204,7 +214,7 @@ export function createAppliance(deps: ApplianceDeps) {
           `A key of license ${formatId('license', key.licenseId)} issued on ${dateOf(held.issuedAt)} is already held; this one is not newer, so it cannot replace it.`,
         );
       }
-      await ledger.append(
+      void ledger.append(
         'license.replaced',
         {
           licenseId,
@@ -218,7 +228,7 @@ export function createAppliance(deps: ApplianceDeps) {
       );
       return { outcome: 'replaced', license: summary(ledger.state.licenses.get(licenseId)!, now) };
     }
-    await ledger.append(
+    void ledger.append(
       'license.added',
       {
         licenseId,
@@ -235,6 +245,68 @@ export function createAppliance(deps: ApplianceDeps) {
     return { outcome: 'added', license: summary(ledger.state.licenses.get(licenseId)!, now) };
   }
 
+  /** Answers a decoded challenge: the same machine renews, a new one takes a free seat. */
+  function grant(challenge: Challenge, meta: RequestMeta): Responded {
+    const now = clock();
+    const cert = certificate();
+    const license = licenseFor(ledger.state, toHex(challenge.licenseId));
+    assertNotRevoked(license);
+    const key = keyOf(license);
+    const decision = decideSeat(ledger.state, license, challenge, now);
+    const activationId =
+      decision.kind === 'new' ? decision.activationId : decision.activation.activationId;
+    if (
+      decision.kind === 'new' &&
+      cert.seatQuota !== 0 &&
+      totalSeatsInUse(ledger.state, now) >= cert.seatQuota
+    ) {
+      throw new AirlockError(
+        'SEATS_EXHAUSTED',
+        `This appliance's certificate allows ${cert.seatQuota} seats in all, and all are in use.`,
+        { seats: cert.seatQuota },
+      );
+    }
+    const answer = answerChallenge({
+      challenge,
+      license: key,
+      certificate: cert,
+      signer: identity.signer,
+      now,
+      activationId,
+    });
+    // Decision and record in one synchronous step, inside the ledger's transaction.
+    void ledger.append(
+      'activation.granted',
+      {
+        activationId,
+        licenseId: license.licenseId,
+        fingerprint: toHex(challenge.fingerprint),
+        challenge: toHex(challenge.bytes),
+        commitment: toHex(challenge.commitment),
+        clientTime: challenge.clientTime,
+        leaseEndsAt: answer.leaseEndsAt,
+        at: now,
+        renewal: decision.kind === 'renewal',
+        channel: meta.channel,
+        ...(meta.ip === undefined ? {} : { ip: meta.ip }),
+        ...(meta.clientId === undefined ? {} : { clientId: meta.clientId }),
+      },
+      now * 1000,
+    );
+    return {
+      response: answer.text,
+      qr: answer.combined,
+      activationId: formatActivationId(activationId),
+      licenseId: formatId('license', key.licenseId),
+      product: key.product,
+      features: answer.features,
+      leaseEndsAt: answer.leaseEndsAt,
+      renewal: decision.kind === 'renewal',
+      seats: key.seats,
+      seatsUsed: seatsInUse(ledger.state, license, now),
+    };
+  }
+
   return {
     identity,
     ...createSiteCases({
@@ -248,6 +320,9 @@ export function createAppliance(deps: ApplianceDeps) {
     get state() {
       return ledger.state;
     },
+
+    /** Brings the state up to what other nodes sharing the ledger have recorded. */
+    refresh: () => ledger.refresh(),
 
     /** Verifies a vendor license key and holds it. Adding the same key again is an outcome. */
     /**
@@ -266,7 +341,7 @@ export function createAppliance(deps: ApplianceDeps) {
           `This appliance is not authorised to activate "${key.product}".`,
         );
       }
-      return hold(key, now);
+      return ledger.transact(() => hold(key, now));
     },
 
     /**
@@ -288,7 +363,8 @@ export function createAppliance(deps: ApplianceDeps) {
         now,
         verifier: deps.verifier,
       });
-      const { license } = await hold(key, now, heldKeyHash(identity.secret, heldKey));
+      const hash = heldKeyHash(identity.secret, heldKey);
+      const { license } = await ledger.transact(() => hold(key, now, hash));
       return { heldKey: heldKey.text, license };
     },
 
@@ -311,94 +387,37 @@ export function createAppliance(deps: ApplianceDeps) {
 
     /** Answers a challenge: the same machine renews, a new one takes a free seat. */
     async respond(text: unknown, meta: RequestMeta): Promise<Responded> {
-      const now = clock();
       const challenge = decodeChallenge(text);
-      const cert = certificate();
-      const license = licenseFor(ledger.state, toHex(challenge.licenseId));
-      assertNotRevoked(license);
-      const key = keyOf(license);
-      const decision = decideSeat(ledger.state, license, challenge, now);
-      const activationId =
-        decision.kind === 'new' ? decision.activationId : decision.activation.activationId;
-      if (
-        decision.kind === 'new' &&
-        cert.seatQuota !== 0 &&
-        totalSeatsInUse(ledger.state, now) >= cert.seatQuota
-      ) {
-        throw new AirlockError(
-          'SEATS_EXHAUSTED',
-          `This appliance's certificate allows ${cert.seatQuota} seats in all, and all are in use.`,
-          { seats: cert.seatQuota },
-        );
-      }
-      const answer = answerChallenge({
-        challenge,
-        license: key,
-        certificate: cert,
-        signer: identity.signer,
-        now,
-        activationId,
-      });
-      // Decision and record in the same synchronous step: nothing can interleave before append.
-      const durable = ledger.append(
-        'activation.granted',
-        {
-          activationId,
-          licenseId: license.licenseId,
-          fingerprint: toHex(challenge.fingerprint),
-          challenge: toHex(challenge.bytes),
-          commitment: toHex(challenge.commitment),
-          clientTime: challenge.clientTime,
-          leaseEndsAt: answer.leaseEndsAt,
-          at: now,
-          renewal: decision.kind === 'renewal',
-          channel: meta.channel,
-          ...(meta.ip === undefined ? {} : { ip: meta.ip }),
-          ...(meta.clientId === undefined ? {} : { clientId: meta.clientId }),
-        },
-        now * 1000,
-      );
-      await durable;
-      return {
-        response: answer.text,
-        qr: answer.combined,
-        activationId: formatActivationId(activationId),
-        licenseId: formatId('license', key.licenseId),
-        product: key.product,
-        features: answer.features,
-        leaseEndsAt: answer.leaseEndsAt,
-        renewal: decision.kind === 'renewal',
-        seats: key.seats,
-        seatsUsed: seatsInUse(ledger.state, license, now),
-      };
+      return ledger.transact(() => grant(challenge, meta));
     },
 
     /** Takes a deactivation code: the proof frees the seat. A second time is an outcome. */
     async deactivate(
       text: unknown,
     ): Promise<{ outcome: 'freed' | 'already'; activationId: string; licenseId: string }> {
-      const now = clock();
       const code = decodeDeactivation(text);
-      const decision = decideDeactivation(ledger.state, code, identity.applianceId, now, policy);
-      const ids = {
-        activationId: formatActivationId(decision.activation.activationId),
-        licenseId: formatId('license', fromHex(decision.activation.licenseId)!),
-      };
-      if (decision.kind === 'already') return { outcome: 'already', ...ids };
-      await ledger.append(
-        'activation.ended',
-        {
-          activationId: code.activationId,
-          at: now,
-          how: 'deactivated',
-          reason: code.reason,
-          clientTime: code.clientTime,
-        },
-        now * 1000,
-      );
-      return { outcome: 'freed', ...ids };
+      return ledger.transact(() => {
+        const now = clock();
+        const decision = decideDeactivation(ledger.state, code, identity.applianceId, now, policy);
+        const ids = {
+          activationId: formatActivationId(decision.activation.activationId),
+          licenseId: formatId('license', fromHex(decision.activation.licenseId)!),
+        };
+        if (decision.kind === 'already') return { outcome: 'already' as const, ...ids };
+        void ledger.append(
+          'activation.ended',
+          {
+            activationId: code.activationId,
+            at: now,
+            how: 'deactivated',
+            reason: code.reason,
+            clientTime: code.clientTime,
+          },
+          now * 1000,
+        );
+        return { outcome: 'freed' as const, ...ids };
+      });
     },
-
     /**
      * Revalidation by an activated machine: the activation's standing now. Records that the
      * machine was seen (at most once an hour); a ledger that cannot write does not stop the answer.

@@ -77,6 +77,8 @@ export async function openAppliance(
         return ledger.head;
       },
       append: (type, data, atMs) => ledger.append(type, data, atMs),
+      transact: (work) => ledger.transact(work),
+      refresh: () => ledger.refresh(),
     },
     clock: options.clock,
     verifier: nodeSuite,

@@ -153,29 +153,75 @@ export function createSiteCases(deps: SiteDeps) {
     };
   }
 
+  /**
+   * The export itself, inside the ledger's transaction: the next site sequence is taken and
+   * recorded with no other writer in between.
+   */
+  function exportNow(): SyncExport {
+    const now = clock();
+    const cert = certificate();
+    if (cert.notAfter <= now) {
+      throw new AirlockError(
+        'CERTIFICATE_EXPIRED',
+        `This appliance's certificate expired on ${dateOf(cert.notAfter)}: machines would refuse its bundles. Ask the vendor for a new certificate.`,
+      );
+    }
+    const state = ledger.state;
+    const siteSequence = nextSiteSequence(state);
+    const bundle = signBundle(siteContents(now, siteSequence), identity.signer, cert);
+    const checkpoint = ledger.head;
+    const licenses: LicenseUsage[] = [...state.licenses.values()]
+      .map((l) => ({
+        licenseId: formatId('license', fromHex(l.licenseId)!),
+        product: l.product,
+        seats: l.seats,
+        seatsUsed: seatsInUse(state, l, now),
+        activations: l.active.size,
+      }))
+      .sort((a, b) => (a.licenseId < b.licenseId ? -1 : 1));
+    const report = issueUsageReport(
+      {
+        certificate: cert,
+        issuedAt: now,
+        ledger: checkpoint,
+        previous: state.lastExport,
+        licenses,
+        revocations: {
+          vendorSequence: store.streams['vendor']?.sequence ?? null,
+          siteSequence,
+        },
+      },
+      identity.signer,
+    );
+    void ledger.append('sync.exported', { siteSequence, checkpoint, at: now }, now * 1000);
+    return { siteSequence, bundle: bundle.bytes, report, checkpoint, exportedAt: now };
+  }
+
   return {
     /** Revokes a license at this site: no new activations, revalidation answers revoked. */
     async revokeLicense(
       licenseIdHex: string,
       reasonText: unknown,
     ): Promise<{ outcome: 'revoked' | 'already'; licenseId: string }> {
-      const now = clock();
       const { code, reason } = parseRevocationReason(reasonText);
       const licenseId = formatId('license', fromHex(licenseIdHex)!);
-      const license = ledger.state.licenses.get(licenseIdHex);
-      if (license === undefined) {
-        throw new AirlockError(
-          'LICENSE_UNKNOWN',
-          `This appliance does not hold license ${licenseId}.`,
+      return ledger.transact(() => {
+        const now = clock();
+        const license = ledger.state.licenses.get(licenseIdHex);
+        if (license === undefined) {
+          throw new AirlockError(
+            'LICENSE_UNKNOWN',
+            `This appliance does not hold license ${licenseId}.`,
+          );
+        }
+        if (license.revoked) return { outcome: 'already' as const, licenseId };
+        void ledger.append(
+          'license.revoked',
+          { licenseId: licenseIdHex, at: now, reason, code },
+          now * 1000,
         );
-      }
-      if (license.revoked) return { outcome: 'already', licenseId };
-      await ledger.append(
-        'license.revoked',
-        { licenseId: licenseIdHex, at: now, reason, code },
-        now * 1000,
-      );
-      return { outcome: 'revoked', licenseId };
+        return { outcome: 'revoked' as const, licenseId };
+      });
     },
 
     /**
@@ -186,20 +232,22 @@ export function createSiteCases(deps: SiteDeps) {
       activationId: number,
       reasonText: unknown,
     ): Promise<{ outcome: 'revoked' | 'already'; activationId: string; licenseId: string }> {
-      const now = clock();
       const { code, reason } = parseRevocationReason(reasonText);
-      const decision = decideRevocation(ledger.state, activationId, now, policy);
-      const ids = {
-        activationId: formatActivationId(activationId),
-        licenseId: formatId('license', fromHex(decision.activation.licenseId)!),
-      };
-      if (decision.kind === 'already') return { outcome: 'already', ...ids };
-      await ledger.append(
-        'activation.ended',
-        { activationId, at: now, how: 'revoked', reason, code },
-        now * 1000,
-      );
-      return { outcome: 'revoked', ...ids };
+      return ledger.transact(() => {
+        const now = clock();
+        const decision = decideRevocation(ledger.state, activationId, now, policy);
+        const ids = {
+          activationId: formatActivationId(activationId),
+          licenseId: formatId('license', fromHex(decision.activation.licenseId)!),
+        };
+        if (decision.kind === 'already') return { outcome: 'already' as const, ...ids };
+        void ledger.append(
+          'activation.ended',
+          { activationId, at: now, how: 'revoked', reason, code },
+          now * 1000,
+        );
+        return { outcome: 'revoked' as const, ...ids };
+      });
     },
 
     /**
@@ -284,46 +332,9 @@ export function createSiteCases(deps: SiteDeps) {
      * whose checkpoint is the ledger's head and whose `previous` is the last export's. The
      * export is recorded (durably) before anything is returned, so no sequence is given twice.
      */
-    async exportSync(): Promise<SyncExport> {
-      const now = clock();
-      const cert = certificate();
-      if (cert.notAfter <= now) {
-        throw new AirlockError(
-          'CERTIFICATE_EXPIRED',
-          `This appliance's certificate expired on ${dateOf(cert.notAfter)}: machines would refuse its bundles. Ask the vendor for a new certificate.`,
-        );
-      }
-      const state = ledger.state;
-      const siteSequence = nextSiteSequence(state);
-      const bundle = signBundle(siteContents(now, siteSequence), identity.signer, cert);
-      const checkpoint = ledger.head;
-      const licenses: LicenseUsage[] = [...state.licenses.values()]
-        .map((l) => ({
-          licenseId: formatId('license', fromHex(l.licenseId)!),
-          product: l.product,
-          seats: l.seats,
-          seatsUsed: seatsInUse(state, l, now),
-          activations: l.active.size,
-        }))
-        .sort((a, b) => (a.licenseId < b.licenseId ? -1 : 1));
-      const report = issueUsageReport(
-        {
-          certificate: cert,
-          issuedAt: now,
-          ledger: checkpoint,
-          previous: state.lastExport,
-          licenses,
-          revocations: {
-            vendorSequence: store.streams['vendor']?.sequence ?? null,
-            siteSequence,
-          },
-        },
-        identity.signer,
-      );
-      await ledger.append('sync.exported', { siteSequence, checkpoint, at: now }, now * 1000);
-      return { siteSequence, bundle: bundle.bytes, report, checkpoint, exportedAt: now };
+    exportSync(): Promise<SyncExport> {
+      return ledger.transact(() => exportNow());
     },
-
     /** The revocation data held: the vendor's bundle and this site's, and when each is due. */
     revocationStatus(): {
       vendor: { sequence: number; issuedAt: number; nextUpdate: number; stale: boolean } | null;

@@ -145,9 +145,16 @@ export function createHttpApp(options: HttpAppOptions): Koa<HttpState> {
     audit.record(ctx, code);
   });
   if (options.console !== undefined) app.use(consoleMiddleware(options.console.assets));
+  // Nodes sharing a ledger database answer from its latest records (the probes answer regardless).
+  app.use(async (ctx, next) => {
+    if (ctx.path.startsWith(API_PREFIX) && !PROBES.has(ctx.path)) await appliance.refresh();
+    await next();
+  });
   app.use(router.routes());
   return app;
 }
+
+const PROBES = new Set([`${API_PREFIX}/health`, `${API_PREFIX}/ready`]);
 
 /** 405 with the methods the path has, or 404 when no route has the path. */
 function notRouted(router: Router<HttpState>, path: string): HttpError {

@@ -6,7 +6,7 @@ import { type JournalFileOps, writeFailureReason } from './file-ops.ts';
 import { type Journal, openJournal, type RecoveredTail } from './journal.ts';
 import { acquireLock, type Lock } from './lock.ts';
 import { type RecentOptions, type RecentPage, readRecent } from './recent.ts';
-import { type ChainHead, encodeRecord, type LedgerRecord } from './record.ts';
+import { type ChainHead, type EncodedRecord, encodeRecord, type LedgerRecord } from './record.ts';
 import { type Reducer, replayState } from './replay.ts';
 import { snapshotText, writeSnapshot } from './snapshot.ts';
 import { type VerifyOptions, type VerifyResult, verifyLedger } from './verify.ts';
@@ -53,6 +53,20 @@ export interface Ledger<S> {
    * it could not be written; the state is then rebuilt from disk.
    */
   append(type: string, data: object, at: number): Promise<LedgerRecord>;
+  /**
+   * Runs `work` alone with the latest state: no other writer (another request here, or another
+   * appliance node on a shared database) appends between the state `work` reads and the records
+   * it appends. `work` is synchronous: it reads `state`, decides, calls `append` (applied to
+   * `state` at once) and returns; transact resolves with its result once those records are
+   * durable. If `work` throws, nothing it appended is kept, in `state` or on disk, and transact
+   * rejects with that error; if the records cannot be written, LEDGER_UNAVAILABLE.
+   */
+  transact<T>(work: () => T): Promise<T>;
+  /**
+   * Brings `state` up to the records other writers have made durable (the nodes sharing a
+   * database); a ledger with one writer is always current, and this does nothing.
+   */
+  refresh(): Promise<void>;
   /** verifyLedger over the records durable so far. */
   verify(options?: Pick<VerifyOptions, 'onProgress'>): Promise<VerifyResult>;
   /** The newest durable records, a page at a time going backwards (newest first). */
@@ -112,6 +126,8 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
   let rebuilding: Promise<void> | null = null;
   let lastHead: ChainHead = journal.head; // shown while the journal is being reopened
   let lastCommit: Promise<unknown> = Promise.resolve(); // durable once the head record is
+  /** Inside transact: the records `work` appended, applied to `state`, not yet committed. */
+  let pending: { head: ChainHead; records: EncodedRecord[] } | null = null;
 
   function track(work: Promise<void>): Promise<void> {
     const tracked = work.finally(() => busy.delete(tracked));
@@ -212,6 +228,31 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
     while (busy.size > 0) await Promise.allSettled([...busy]);
   }
 
+  function refusal(): Promise<never> {
+    if (!closed) maybeProbe();
+    return Promise.reject(unavailable());
+  }
+
+  /** Hands an encoded record, already applied to `state`, to the journal. */
+  function commit(encoded: EncodedRecord): Promise<LedgerRecord> {
+    const durable = journal!.commit(encoded);
+    lastCommit = durable;
+    maybeSnapshot(encoded.record, durable);
+    return durable.catch((error: unknown) => {
+      if (error instanceof AirlockError && error.code === 'LEDGER_UNAVAILABLE') markFailed(error);
+      throw error;
+    });
+  }
+
+  /** Drops records a throwing `work` applied to `state`: the state is read again from disk. */
+  function discard(): void {
+    rebuilding = track(
+      rebuild()
+        .catch(keepCorruption)
+        .finally(() => (rebuilding = null)),
+    );
+  }
+
   return {
     get state() {
       if (rebuilding !== null) throw unavailable();
@@ -225,27 +266,41 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
     },
     opened: { snapshotSeq: loaded.snapshotSeq, replayed: loaded.replayed },
     append(type, data, at) {
-      if (closed || !available || journal === null) {
-        if (!closed) maybeProbe();
-        return Promise.reject(unavailable());
-      }
-      let durable: Promise<LedgerRecord>;
-      let record: LedgerRecord;
+      if (closed || !available || journal === null) return refusal();
+      let encoded: EncodedRecord;
       try {
-        const encoded = encodeRecord(journal.head, at, type, data);
-        record = encoded.record;
-        state = reducer.apply(state, record); // a reducer that throws leaves nothing written
-        durable = journal.commit(encoded);
+        encoded = encodeRecord(pending?.head ?? journal.head, at, type, data);
+        state = reducer.apply(state, encoded.record); // a reducer that throws leaves nothing written
       } catch (error) {
         return Promise.reject(error);
       }
-      lastCommit = durable;
-      maybeSnapshot(record, durable);
-      return durable.catch((error: unknown) => {
-        if (error instanceof AirlockError && error.code === 'LEDGER_UNAVAILABLE') markFailed(error);
-        throw error;
-      });
+      if (pending === null) return commit(encoded);
+      // Inside transact: committed when `work` returns; transact reports the outcome.
+      pending.head = encoded.record;
+      pending.records.push(encoded);
+      return Promise.resolve(encoded.record);
     },
+    async transact<T>(work: () => T): Promise<T> {
+      if (pending !== null) return work(); // within an outer transact: part of its records
+      if (closed || !available || journal === null) return refusal();
+      const mine: { head: ChainHead; records: EncodedRecord[] } = {
+        head: journal.head,
+        records: [],
+      };
+      pending = mine;
+      let result: T;
+      try {
+        result = work();
+      } catch (error) {
+        if (mine.records.length > 0) discard();
+        throw error;
+      } finally {
+        pending = null;
+      }
+      await Promise.all(mine.records.map(commit));
+      return result;
+    },
+    async refresh() {},
     verify(verifyOptions = {}) {
       const untilSeq = (journal?.durable ?? lastHead).seq;
       return verifyLedger(dir, { ...verifyOptions, untilSeq });

@@ -3,7 +3,7 @@
 
 import test from 'ava';
 import type { ApplianceLedger } from '../../src/appliance/appliance.ts';
-import { createMemoryLedger } from '../../src/appliance/memory-ledger.ts';
+import { createMemoryLedger, withTransact } from '../../src/appliance/memory-ledger.ts';
 import { startServer } from '../../src/http/server.ts';
 import { createChallenge, emptyState } from '../../src/sdk/index.ts';
 import { setup } from './helpers.ts';
@@ -15,7 +15,7 @@ function slowLedger() {
   let open = () => {};
   let appended = () => {};
   const writing = new Promise<void>((resolve) => (appended = resolve));
-  const ledger: ApplianceLedger = {
+  const ledger = withTransact<Omit<ApplianceLedger, 'transact' | 'refresh'>>({
     get state() {
       return inner.state;
     },
@@ -28,7 +28,7 @@ function slowLedger() {
       appended();
       return gate.then(() => durable);
     },
-  };
+  });
   return {
     ledger,
     writing,
