@@ -262,7 +262,9 @@ export function createAppliance(deps: ApplianceDeps) {
     ) {
       throw new AirlockError(
         'SEATS_EXHAUSTED',
-        `This appliance's certificate allows ${cert.seatQuota} seats in all, and all are in use.`,
+        cert.seatQuota === 1
+          ? "This appliance's certificate allows one seat in all, and it is in use."
+          : `This appliance's certificate allows ${cert.seatQuota} seats in all, and all are in use.`,
         { seats: cert.seatQuota },
       );
     }
