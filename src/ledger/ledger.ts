@@ -67,6 +67,8 @@ export interface Ledger<S> {
    * database); a ledger with one writer is always current, and this does nothing.
    */
   refresh(): Promise<void>;
+  /** The durable records from `fromSeq` (default 1) on, in order, each checked as it is read. */
+  records(fromSeq?: number): AsyncIterable<LedgerRecord>;
   /** verifyLedger over the records durable so far. */
   verify(options?: Pick<VerifyOptions, 'onProgress'>): Promise<VerifyResult>;
   /** The newest durable records, a page at a time going backwards (newest first). */
@@ -301,6 +303,10 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
       return result;
     },
     async refresh() {},
+    records(fromSeq = 1) {
+      if (journal === null) throw unavailable();
+      return journal.records(fromSeq);
+    },
     verify(verifyOptions = {}) {
       const untilSeq = (journal?.durable ?? lastHead).seq;
       return verifyLedger(dir, { ...verifyOptions, untilSeq });
