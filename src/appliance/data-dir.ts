@@ -156,17 +156,26 @@ export async function initApplianceDir(dir: string, options: InitOptions): Promi
       vendorKeyId: vendor.keyId,
     };
   }
-  // The settings file last: its presence marks a complete data directory.
+  await writeSettings(dir, toHex(applianceId), result.mode, options.now);
+  return result;
+}
+
+/** The settings file, written last: its presence marks a complete data directory. */
+export async function writeSettings(
+  dir: string,
+  applianceIdHex: string,
+  mode: Settings['mode'],
+  now: number,
+): Promise<void> {
   const settings: Settings = {
     format: SETTINGS_FORMAT,
     dataFormat: DATA_FORMAT,
     airlockVersion: airlockVersion(),
-    applianceId: toHex(applianceId),
-    mode: result.mode,
-    createdAt: options.now,
+    applianceId: applianceIdHex,
+    mode,
+    createdAt: now,
   };
   await writeFileAtomic(join(dir, DATA_FILES.settings), `${JSON.stringify(settings, null, 2)}\n`);
-  return result;
 }
 
 /** Delegated mode: what the vendor signs (`airlock vendor delegate`), for a new or rotated key. */
@@ -189,18 +198,21 @@ export async function writeDelegationRequest(
 }
 
 /**
- * Puts the appliance's current certificate into DATA/trust.json, the file the site's machines
- * trust, in place of any earlier one of this appliance: a machine holding it can then verify the
- * short typed response of a first activation, which does not carry the certificate.
+ * Puts the appliance key's current certificate into DATA/trust.json, the file the site's machines
+ * trust, in place of an earlier one for the same key or for the key it replaces (`previous`): a
+ * machine holding the file can then verify the short typed response of a first activation, which
+ * does not carry the certificate. Other nodes' certificates of the same appliance stay.
  */
 export async function publishCertificate(
   dir: string,
   trust: TrustAnchors,
   certificate: Certificate,
+  previous?: Certificate,
 ): Promise<void> {
-  const others = trust.certificates.filter(
-    (c) => !equalBytes(c.applianceId, certificate.applianceId),
-  );
+  const replaced = (c: Certificate) =>
+    equalBytes(c.publicKey, certificate.publicKey) ||
+    (previous !== undefined && equalBytes(c.publicKey, previous.publicKey));
+  const others = trust.certificates.filter((c) => !replaced(c));
   await writeTrustFile(join(dir, DATA_FILES.trust), {
     ...trust,
     certificates: [...others, certificate],
@@ -227,7 +239,7 @@ export function standaloneCertificate(
 }
 
 /** Standalone with an existing vendor: its root key and trust file are copied into the data dir. */
-async function copyVendor(
+export async function copyVendor(
   from: string,
   to: string,
   passphrase: string | undefined,

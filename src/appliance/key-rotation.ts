@@ -86,7 +86,7 @@ async function promote(identity: ApplianceIdentity, certificate: Certificate): P
   await rename(join(dir, DATA_FILES.nextKey), join(dir, DATA_FILES.key));
   await rename(join(dir, DATA_FILES.nextCertificate), join(dir, DATA_FILES.certificate));
   await syncDirectory(dir);
-  await publishCertificate(dir, identity.trust, certificate);
+  await publishCertificate(dir, identity.trust, certificate, identity.certificate);
 }
 
 function checkCertificate(identity: ApplianceIdentity, certificate: Certificate, now: number) {

@@ -35,6 +35,8 @@ export interface ServeConfig {
   readonly proxy: boolean;
   readonly rateLimit: RateLimitOptions;
   readonly timeouts: ServerTimeouts;
+  /** A PostgreSQL URL for the activation ledger; undefined: the data directory's own folder. */
+  readonly ledger: string | undefined;
   /** Where each setting's value came from: "--port", "AIRLOCK_PORT", "port in FILE", "default". */
   readonly sources: Readonly<Record<SettingName, string>>;
 }
@@ -137,6 +139,20 @@ function duration(minMs: number, maxMs: number): Kind<number> {
   };
 }
 
+/** Where the activation ledger is kept when not in the data directory: a PostgreSQL URL. */
+const ledgerUrl: Kind<string | undefined> = {
+  rule: 'a PostgreSQL URL, postgres://USER@HOST:PORT/DATABASE (docs/POSTGRES.md)',
+  text: (text) => {
+    if (text.length > 2048 || !/^postgres(ql)?:\/\/[^\s]+$/.test(text)) return bad;
+    try {
+      return new URL(text).hostname === '' && !text.includes('host=') ? bad : ok(text);
+    } catch {
+      return bad;
+    }
+  },
+  toml: (value) => (typeof value === 'string' ? ledgerUrl.text(value) : bad),
+};
+
 interface Setting<T> {
   readonly kind: Kind<T>;
   readonly default: T;
@@ -169,6 +185,7 @@ const SETTINGS = {
   request_timeout: setting(duration(100, 3_600_000), 60_000),
   keep_alive_timeout: setting(duration(100, 600_000), 5_000),
   shutdown_timeout: setting(duration(0, 600_000), 10_000),
+  ledger: setting<string | undefined>(ledgerUrl, undefined, '--ledger'),
 };
 
 export type SettingName = keyof typeof SETTINGS;
@@ -310,6 +327,7 @@ export function parseServeConfig(sources: ConfigSources): ServeConfig {
       keepAliveMs: get('keep_alive_timeout'),
       shutdownMs: get('shutdown_timeout'),
     },
+    ledger: get('ledger'),
     sources: from as Record<SettingName, string>,
   };
   checkTogether(config);

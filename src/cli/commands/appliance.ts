@@ -2,6 +2,12 @@
 // and install the certificate the vendor signs for it.
 
 import { initApplianceDir, openApplianceDir } from '../../appliance/data-dir.ts';
+import { joinApplianceDir } from '../../appliance/node-join.ts';
+import { AirlockError } from '../../core/errors.ts';
+import { readSetting } from '../../http/config.ts';
+import type { ParsedArgs } from '../args.ts';
+import { configSources } from '../config-file.ts';
+import type { CliContext } from '../context.ts';
 import { applianceKeyStatus, installCertificate } from '../../appliance/key-rotation.ts';
 import { generateTlsCertificate } from '../../appliance/tls-files.ts';
 import { formatId, keyIdOf } from '../../core/ids.ts';
@@ -17,7 +23,7 @@ const init: Command = {
   group: 'appliance',
   name: 'init',
   summary: 'create an appliance data directory (standalone or delegated)',
-  usage: '--data DIR [--vendor DIR | --trust FILE|DIR]',
+  usage: '--data DIR [--vendor DIR | --trust FILE|DIR | --join DIR]',
   help: [
     'Creates the data directory: the appliance key (AIRLOCK_PASSPHRASE encrypts it), its ledger,',
     'a secret for server-held license keys, and the console\'s first user, "admin", whose',
@@ -31,13 +37,20 @@ const init: Command = {
     'DATA/delegation-request.json; the vendor signs it with `airlock vendor delegate` and you',
     'install the certificate with `airlock appliance install-cert`.',
     '',
-    'Both make the self-signed TLS certificate `airlock serve` uses for HTTPS (DATA/tls), for',
+    'Another node (--join DIR): for several nodes on one PostgreSQL ledger (docs/POSTGRES.md).',
+    'The new node takes the appliance ID, trust file, held-key secret, settings (airlock.toml,',
+    'so the same ledger), users and tokens, and a standalone vendor key, from the node in DIR;',
+    'it makes a key of its own, certified by the vendor key (standalone) or by the vendor from',
+    'its delegation request (delegated).',
+    '',
+    'All make the self-signed TLS certificate `airlock serve` uses for HTTPS (DATA/tls), for',
     'localhost, 127.0.0.1, ::1 and the names --tls-hosts gives, and print its SHA-256 fingerprint.',
   ].join('\n'),
   options: {
     data: { type: 'string', value: 'DIR', help: 'the data directory to create' },
     vendor: { type: 'string', value: 'DIR', help: 'standalone with this vendor directory' },
     trust: { type: 'string', value: 'FILE|DIR', help: "delegated: the vendor's trust file" },
+    join: { type: 'string', value: 'DIR', help: 'another node of the appliance in DIR' },
     ...TLS_HOSTS_OPTION,
   },
   required: ['data'],
@@ -45,6 +58,8 @@ const init: Command = {
     const dir = args.required('data');
     const vendorDir = args.string('vendor');
     const trustFile = args.string('trust');
+    const joinDir = args.string('join');
+    if (joinDir !== undefined) return joinNode(dir, joinDir, args, ctx);
     const hosts = await tlsHosts(dir, args, ctx);
     const made = await initApplianceDir(dir, {
       now: ctx.now(),
@@ -78,6 +93,43 @@ const init: Command = {
     ]);
   },
 };
+
+/** `appliance init --join`: a node of an appliance whose ledger is in PostgreSQL. */
+async function joinNode(dir: string, from: string, args: ParsedArgs, ctx: CliContext) {
+  if (args.string('vendor') !== undefined || args.string('trust') !== undefined) {
+    throw new AirlockError(
+      'USAGE',
+      '--join takes the mode of the appliance joined: leave out --vendor and --trust.',
+    );
+  }
+  const ledger = readSetting('ledger', await configSources(from, undefined, {}, ctx));
+  if (ledger === undefined) {
+    throw new AirlockError(
+      'CONFIG_INVALID',
+      `The appliance in ${from} keeps its ledger in its own folder; nodes share a PostgreSQL ledger. Move it there first (airlock ledger migrate --from ${from} --to postgres://…) and set ledger in ${from}/airlock.toml.`,
+      { setting: 'ledger' },
+    );
+  }
+  const made = await joinApplianceDir(dir, { from, passphrase: ctx.passphrase, now: ctx.now() });
+  const tls = await generateTlsCertificate(dir, {
+    hosts: await tlsHosts(dir, args, ctx),
+    now: ctx.now(),
+    commonName: `Airlock appliance ${made.applianceId}`,
+  });
+  return outcome({ ...made, joined: from, tls: tlsData(tls) }, [
+    `Created a ${made.mode} node of appliance ${made.applianceId} in ${dir}, on the ledger of ${from}.`,
+    ...(made.mode === 'delegated'
+      ? [
+          `Send ${made.requestFile} to the vendor, who runs:`,
+          `  airlock vendor delegate ${made.requestFile} --vendor VENDOR_DIR --out node.cert`,
+          `Then: airlock appliance install-cert node.cert --data ${dir}`,
+        ]
+      : [
+          `Its key is certified by vendor key ${made.vendorKeyId} (certificate ${made.certificateId}).`,
+        ]),
+    ...tlsLines(tls),
+  ]);
+}
 
 const installCert: Command = {
   group: 'appliance',
