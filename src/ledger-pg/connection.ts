@@ -83,6 +83,22 @@ export function createPool(options: PgConnectionOptions): pg.Pool {
   });
 }
 
+const guarded = new WeakSet<pg.PoolClient>();
+
+/**
+ * A client of the pool for a transaction. The pool listens for a checked-out client's 'error'
+ * events no more; a connection that breaks mid-transaction also fails the query under way, which
+ * is where the failure is handled, so the event itself is only kept from going unheard.
+ */
+export async function checkOut(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  if (!guarded.has(client)) {
+    client.on('error', () => undefined);
+    guarded.add(client);
+  }
+  return client;
+}
+
 const CONNECTION_ERRNO = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

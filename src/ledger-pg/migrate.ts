@@ -4,6 +4,7 @@
 
 import type pg from 'pg';
 import { AirlockError } from '../core/errors.ts';
+import { checkOut } from './connection.ts';
 import ledger001 from './migrations/001-ledger.ts';
 import { type PgNames, quoteIdentifier } from './schema.ts';
 
@@ -31,7 +32,7 @@ export async function migrate(
     if (m.version !== i + 1) throw new TypeError('migrations must be numbered 1, 2, 3 …');
   });
   const known = migrations.length;
-  const client = await pool.connect();
+  const client = await checkOut(pool);
   let failed = false;
   try {
     await client.query('BEGIN');

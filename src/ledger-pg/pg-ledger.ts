@@ -15,6 +15,7 @@ import {
 } from '../ledger/record.ts';
 import type { Reducer } from '../ledger/replay.ts';
 import {
+  checkOut,
   clientConfig,
   createPool,
   databaseLabel,
@@ -468,7 +469,7 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     for (let attempt = 1; ; attempt++) {
       let client: pg.PoolClient | null = null;
       try {
-        client = await pool.connect();
+        client = await checkOut(pool);
         await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${names.writerLock})`);
         await catchUpOrReload(client, reload);
         return client;

@@ -44,16 +44,6 @@ export async function verifyPgRecords(
       return { ok: false, records, lastSeq, lastHash, firstBad: batch.bad };
     }
   }
-  if (lastSeq < total) {
-    // Rows missing at the end cannot be told apart from a shorter ledger, except by the last seq.
-    const bad = {
-      seq: lastSeq + 1,
-      file: names.recordsLabel,
-      line: total,
-      reason: 'sequence',
-    } as const;
-    return { ok: false, records, lastSeq, lastHash, firstBad: bad };
-  }
   options.onProgress?.(total, total);
   return { ok: true, records, lastSeq, lastHash };
 }
