@@ -58,14 +58,15 @@ const embedConsole: esbuild.Plugin = {
 };
 
 /**
- * Koa's `debug` asks for the optional `supports-color` package, which is not installed; the single
- * executable would warn that it cannot load it from disk, so the bundle holds an empty one instead.
+ * Optional packages that are not installed: Koa's `debug` asks for `supports-color`, and `pg` for
+ * `pg-native` (libpq bindings, only when `pg.native` is read, which Airlock never does). The single
+ * executable would warn that it cannot load them from disk, so the bundle holds empty ones instead.
  */
-const noSupportsColor: esbuild.Plugin = {
-  name: 'no-supports-color',
+const noOptionalPackages: esbuild.Plugin = {
+  name: 'no-optional-packages',
   setup(build) {
-    build.onResolve({ filter: /^supports-color$/ }, () => ({
-      path: 'supports-color',
+    build.onResolve({ filter: /^(supports-color|pg-native)$/ }, (args) => ({
+      path: args.path,
       namespace: 'empty',
     }));
     build.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({
@@ -91,7 +92,7 @@ await esbuild.build({
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [embedConsole, noSupportsColor],
+  plugins: [embedConsole, noOptionalPackages],
   // The sources are ES modules; the single executable runs CommonJS, which has __filename instead.
   banner: {
     js: 'var __airlock_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
