@@ -7,38 +7,29 @@
 import type pg from 'pg';
 import { AirlockError } from '../core/errors.ts';
 import type { Ledger, LedgerNotice } from '../ledger/ledger.ts';
-import {
-  type ChainHead,
-  type EncodedRecord,
-  encodeRecord,
-  type LedgerRecord,
-} from '../ledger/record.ts';
+import type { EncodedRecord, LedgerRecord } from '../ledger/record.ts';
 import type { Reducer } from '../ledger/replay.ts';
+import { Availability } from './availability.ts';
+import { coalesced } from './coalesce.ts';
 import {
-  checkOut,
   clientConfig,
   createPool,
   databaseLabel,
-  describeError,
   isConnectionError,
   type PgConnectionOptions,
 } from './connection.ts';
 import { startListener } from './listener.ts';
 import { loadState } from './load-state.ts';
 import { migrate } from './migrate.ts';
+import { HistoryChanged, NodeState } from './node-state.ts';
 import { readRecentRows } from './recent.ts';
-import {
-  badRow,
-  checkRow,
-  corruptionError,
-  PAGE_ROWS,
-  type Queryable,
-  readRows,
-  type RecordRow,
-} from './record-rows.ts';
+import { type Queryable, readRows } from './record-rows.ts';
+import { closedRefusal, copyRefusal, databaseRefusal, reloadingRefusal } from './refusals.ts';
 import { DEFAULT_SCHEMA, pgNames } from './schema.ts';
-import { newestSnapshotSeq, writeSnapshotRow } from './snapshots.ts';
+import { SnapshotWriter } from './snapshot-writer.ts';
+import { beginTurn, insertRecords } from './turn.ts';
 import { verifyPgRecords } from './verify.ts';
+import { appendInWork, type Job, runWork, type WorkContext } from './works.ts';
 
 export interface PgLedgerOptions<S> extends PgConnectionOptions {
   readonly reducer: Reducer<S>;
@@ -60,372 +51,167 @@ export interface PgLedger<S> extends Ledger<S> {
   readonly database: string;
 }
 
-interface Job {
-  readonly work: () => unknown;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-/** What a running work appended: applied to `state`, committed with the rest of its batch. */
-interface WorkContext {
-  head: ChainHead;
-  readonly records: EncodedRecord[];
-  /** An append the reducer refused: the work fails as if it had thrown this. */
-  failed: { readonly error: unknown } | null;
-}
-
-/** The database holds other records than this node's state was made from (a restore). */
-class HistoryChanged extends Error {}
-
-const DEFAULT_SNAPSHOT_EVERY = 50_000;
-const DEFAULT_PROBE_INTERVAL_MS = 1000;
-const DEFAULT_MAX_BATCH = 256;
-/** Tries at taking the lock when a pooled connection turns out to be dead (a database restart). */
-const LOCK_ATTEMPTS = 3;
-
 const noop = () => undefined;
 
-function isThenable(value: unknown): boolean {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+function positive(value: number | undefined, fallback: number, name: string): number {
+  const chosen = value ?? fallback;
+  if (!Number.isSafeInteger(chosen) || chosen < 1) {
+    throw new TypeError(`${name} must be a positive integer`);
+  }
+  return chosen;
 }
 
 export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLedger<S>> {
   const { reducer } = options;
-  const positive = (value: number | undefined, fallback: number, name: string) => {
-    const chosen = value ?? fallback;
-    if (!Number.isSafeInteger(chosen) || chosen < 1) {
-      throw new TypeError(`${name} must be a positive integer`);
-    }
-    return chosen;
-  };
-  const snapshotEvery = positive(options.snapshotEvery, DEFAULT_SNAPSHOT_EVERY, 'snapshotEvery');
-  const probeIntervalMs = positive(
-    options.probeIntervalMs,
-    DEFAULT_PROBE_INTERVAL_MS,
-    'probeIntervalMs',
-  );
-  const maxBatch = positive(options.maxBatch, DEFAULT_MAX_BATCH, 'maxBatch');
+  const snapshotEvery = positive(options.snapshotEvery, 50_000, 'snapshotEvery');
+  const probeIntervalMs = positive(options.probeIntervalMs, 1000, 'probeIntervalMs');
+  const maxBatch = positive(options.maxBatch, 256, 'maxBatch');
   const names = pgNames(options.schema ?? DEFAULT_SCHEMA);
   const label = databaseLabel(options.url);
   const notify = options.onNotice ?? noop;
   const now = options.now ?? Date.now;
   const config = clientConfig(options);
 
-  /** A refusal naming the database and why, for a failure of the database (not of a work). */
-  function refusalFor(error: unknown, outcomeUnknown = false): AirlockError {
-    if (error instanceof AirlockError) return error;
-    const reason = describeError(error);
-    const recorded = outcomeUnknown
-      ? 'the last writes may or may not have been recorded'
-      : 'nothing was recorded';
-    const message = isConnectionError(error)
-      ? `The ledger database at ${label} cannot be reached (${reason}); ${recorded}. ` +
-        'This node tries again by itself and answers once the database is back.'
-      : `The ledger database at ${label} refused the write (${reason}); ${recorded}.`;
-    return new AirlockError('LEDGER_UNAVAILABLE', message, { database: label, reason });
-  }
-
   const pool = createPool(options);
-  // An idle connection that breaks (the server restarted) is dropped by the pool; look at once.
-  pool.on('error', () => void healthCheck());
+  pool.on('error', noop); // an idle connection broke: the pool drops it (and see below)
   let loaded;
   try {
     await migrate(pool, names);
     loaded = await loadState(pool, names, reducer);
   } catch (error) {
     await pool.end().catch(noop);
-    if (error instanceof TypeError) throw error;
-    throw refusalFor(error);
+    throw error instanceof TypeError ? error : databaseRefusal(label, error);
   }
   if (loaded.snapshotIgnored !== null) {
     notify({ kind: 'snapshot-ignored', reason: loaded.snapshotIgnored });
   }
 
-  let state = loaded.state;
-  /** The last record applied to `state` (including those of the batch being committed). */
-  let head: ChainHead = loaded.head;
-  /** The last record of `state` known to be committed. */
-  let committed: ChainHead = loaded.head;
-  let knownSnapshotSeq = loaded.snapshotSeq ?? -1;
-  let lastSnapshotTry = Math.max(knownSnapshotSeq, 0);
-  let available = true;
-  let failure: AirlockError | null = null;
+  const node = new NodeState(reducer, names, loaded);
   let closed = false;
-  /** `state` holds records that are not (known to be) in the database: it must be loaded again. */
-  let mustReload = false;
-  let reloading: Promise<void> | null = null;
-  let probing: Promise<void> | null = null;
-  let probeTimer: NodeJS.Timeout | null = null;
-  let lastProbeAt = 0;
-  let snapshotting: Promise<void> | null = null;
   const busy = new Set<Promise<void>>(); // reload, probe, snapshot
-  let queue: Job[] = [];
-  let flushing: Promise<void> | null = null;
-  /** Batches, checkpoints and snapshot serialisation run one at a time, in order. */
-  let lane: Promise<void> = Promise.resolve();
-  let context: WorkContext | null = null;
-
-  function track(work: Promise<void>): Promise<void> {
+  const track = (work: Promise<void>): Promise<void> => {
     const tracked = work.finally(() => busy.delete(tracked));
     busy.add(tracked);
     return tracked;
-  }
-
-  function inLane<T>(step: () => Promise<T>): Promise<T> {
+  };
+  /** Turns, checkpoints and reloads run one at a time, in order: "the lane". */
+  let lane: Promise<void> = Promise.resolve();
+  const inLane = <T>(step: () => Promise<T>): Promise<T> => {
     const run = lane.then(step);
     lane = run.then(noop, noop);
     return run;
-  }
+  };
+  const availability: Availability = new Availability({
+    now,
+    intervalMs: probeIntervalMs,
+    notify,
+    track,
+    probe: () => probe().catch((error: unknown) => Promise.reject(databaseRefusal(label, error))),
+  });
+  // An idle connection that breaks (the server restarted) is dropped by the pool; look at once.
+  pool.on('error', () => void availability.probe());
+  const snapshots = new SnapshotWriter(
+    { db: pool, names, reducer, every: snapshotEvery, now, notify, track, label },
+    loaded.snapshotSeq,
+  );
 
-  /** A fresh refusal for each call refused while unavailable, reloading or closed. */
+  /** A fresh refusal for each call refused while closed, unavailable or reloading. */
   function unavailable(): AirlockError {
-    if (closed) {
-      return new AirlockError('LEDGER_UNAVAILABLE', `This node's ledger on ${label} is closed.`, {
-        database: label,
-      });
-    }
-    if (failure !== null) {
-      return new AirlockError(failure.code, failure.message, { ...failure.details });
-    }
-    return new AirlockError(
-      'LEDGER_UNAVAILABLE',
-      `The ledger's state is being read again from the database at ${label} after a failed write; try again.`,
-      { database: label },
-    );
+    if (closed) return closedRefusal(label);
+    if (availability.failure !== null) return copyRefusal(availability.failure);
+    return reloadingRefusal(label);
   }
 
-  // ---- availability -------------------------------------------------------------------------
-
-  function markUnavailable(error: AirlockError): void {
-    if (error.code === 'LEDGER_CORRUPT') failure = error;
-    if (!available) return;
-    available = false;
-    failure = error;
-    lastProbeAt = now();
-    notify({ kind: 'unavailable', reason: String(error.details['reason'] ?? error.message) });
-    scheduleProbe();
-  }
-
-  /** A failure of the database: a connection failure makes this node unavailable. */
+  /** A failure of the database: a connection failure (or damage) makes this node unavailable. */
   function failed(error: unknown, outcomeUnknown = false): AirlockError {
-    const refusal = refusalFor(error, outcomeUnknown);
-    if (isConnectionError(error) || refusal.code === 'LEDGER_CORRUPT') markUnavailable(refusal);
+    const refusal = databaseRefusal(label, error, outcomeUnknown);
+    if (isConnectionError(error) || refusal.code === 'LEDGER_CORRUPT') {
+      availability.markUnavailable(refusal);
+    }
     return refusal;
-  }
-
-  function scheduleProbe(): void {
-    if (closed || probeTimer !== null || available) return;
-    probeTimer = setTimeout(() => {
-      probeTimer = null;
-      void probe();
-    }, probeIntervalMs);
-    probeTimer.unref();
-  }
-
-  /** While unavailable, a refused call may start a probe (at most one per interval). */
-  function maybeProbe(): void {
-    if (closed || probing !== null || now() - lastProbeAt < probeIntervalMs) return;
-    void probe();
-  }
-
-  /**
-   * Can this node write again? A query on a writable server (not a read-only standby), the state
-   * loaded again if it must be, and caught up: then available. Single flight.
-   */
-  function probe(): Promise<void> {
-    if (closed) return Promise.resolve();
-    if (probing !== null) return probing;
-    lastProbeAt = now();
-    probing = track(
-      (async () => {
-        try {
-          const { rows } = await pool.query<{ readonly: string }>(
-            "SELECT current_setting('transaction_read_only') AS readonly",
-          );
-          if (rows[0]?.readonly === 'on') {
-            const error = new Error('the database is read-only (a standby?)') as Error & {
-              code: string;
-            };
-            error.code = '25006';
-            throw error;
-          }
-          if (mustReload) await reloadInLane();
-          await catchUpOrReload(pool, reloadInLane);
-          if (!available) {
-            available = true;
-            failure = null;
-            notify({ kind: 'available' });
-          }
-        } catch (error) {
-          if (available) failed(error);
-          else if (error instanceof AirlockError && error.code === 'LEDGER_CORRUPT') {
-            failure = error;
-          }
-          scheduleProbe();
-        }
-      })().finally(() => (probing = null)),
-    );
-    return probing;
-  }
-
-  /** Something looked wrong (a broken idle connection, the listener lost): check now. */
-  function healthCheck(): Promise<void> {
-    return closed ? Promise.resolve() : probe();
   }
 
   // ---- reading the database into the state --------------------------------------------------
 
+  let reloading: Promise<void> | null = null;
   /**
-   * Reads the state again from the database (after records it holds were not committed). Only
-   * in the lane, where no batch is between running its works and committing them.
+   * Reads the state again from the database (it holds records that were not committed). Only in
+   * the lane, where no turn is between running its works and committing them.
    */
   function reload(): Promise<void> {
-    if (reloading !== null) return reloading;
-    reloading = track(
-      (async () => {
-        const fresh = await loadState(pool, names, reducer);
-        state = fresh.state;
-        head = committed = fresh.head;
-        knownSnapshotSeq = Math.max(knownSnapshotSeq, fresh.snapshotSeq ?? -1);
-        mustReload = false;
-      })().finally(() => (reloading = null)),
+    reloading ??= track(
+      loadState(pool, names, reducer)
+        .then((fresh) => node.replace(fresh))
+        .finally(() => (reloading = null)),
     );
     return reloading;
   }
+  const reloadInLane = () => inLane(reload);
 
-  /** reload, from outside the lane. */
-  function reloadInLane(): Promise<void> {
-    return inLane(reload);
-  }
-
-  /**
-   * Applies rows read from `from` on (its own row first, when from.seq > 0, to check that the
-   * database still holds this node's history). Rows this node already holds are skipped. Returns
-   * whether a full page came back (there may be more).
-   */
-  function applyRows(rows: readonly RecordRow[], from: ChainHead): boolean {
-    let index = 0;
-    if (from.seq > 0) {
-      const own = rows[0];
-      const checked = own === undefined ? null : checkRow(own, { seq: from.seq - 1, hash: null });
-      if (checked === null || !checked.ok || checked.record.hash !== from.hash) {
-        throw new HistoryChanged(`record ${from.seq} is not the one this node holds`);
-      }
-      index = 1;
-    }
-    if (mustReload) return false; // the state is being replaced; reload reads these anyway
-    for (; index < rows.length; index++) {
-      const row = rows[index]!;
-      if (Number(row.seq) <= head.seq) continue; // applied already (a commit of this node)
-      if (head.seq !== committed.seq) {
-        // Records of a batch not yet committed occupy these seqs: another history.
-        throw new HistoryChanged(
-          `record ${row.seq} arrived beside this node's uncommitted records`,
-        );
-      }
-      const result = checkRow(row, head);
-      if (!result.ok) throw corruptionError(badRow(names, head, row, result.reason));
-      state = reducer.apply(state, result.record);
-      head = committed = { seq: result.record.seq, hash: result.record.hash };
-    }
-    // More may follow only when a full page was read and applied to its end.
-    const last = rows.at(-1);
-    const full = rows.length === PAGE_ROWS + (from.seq > 0 ? 1 : 0);
-    return full && last !== undefined && Number(last.seq) === committed.seq;
-  }
-
-  /** The records committed after this node's last one, applied to the state. */
-  async function catchUp(db: Queryable): Promise<void> {
-    for (;;) {
-      const from = committed;
-      const { rows } = await db.query<RecordRow>(
-        `SELECT seq, line FROM ${names.records} WHERE seq >= $1 ORDER BY seq LIMIT $2`,
-        [from.seq, PAGE_ROWS + (from.seq > 0 ? 1 : 0)],
-      );
-      if (!applyRows(rows, from)) return;
-    }
-  }
-
-  /** catchUp that turns another history into a reload and a second try. */
-  async function catchUpOrReload(db: Queryable, reloader: () => Promise<void>): Promise<void> {
+  /** Catching up, and on finding another history (a restore), reading it all again first. */
+  async function catchUp(db: Queryable, reloader: () => Promise<void>): Promise<void> {
     try {
-      await catchUp(db);
+      await node.catchUp(db);
     } catch (error) {
       if (!(error instanceof HistoryChanged)) throw error;
-      notify({
-        kind: 'unavailable',
-        reason: `the database's records changed (${error.message}); reading them again`,
-      });
-      mustReload = true;
+      notify({ kind: 'unavailable', reason: `the database changed: ${error.message}; reloading` });
+      node.mustReload = true;
       await reloader();
-      await catchUp(db);
+      await node.catchUp(db);
     }
   }
 
-  // refresh: one query in flight at a time; a caller arriving meanwhile joins the next one,
-  // whose query is sent after it arrived.
-  let refreshRunning: Promise<void> | null = null;
-  let refreshNext: Promise<void> | null = null;
+  /** Can this node write again: a writable server (not a standby), the state current. */
+  async function probe(): Promise<void> {
+    const { rows } = await pool.query<{ readonly: string }>(
+      "SELECT current_setting('transaction_read_only') AS readonly",
+    );
+    if (rows[0]?.readonly === 'on') {
+      throw Object.assign(new Error('the database is read-only (a standby?)'), { code: '25006' });
+    }
+    if (node.mustReload) await reloadInLane();
+    await catchUp(pool, reloadInLane);
+  }
 
-  async function refreshOnce(): Promise<void> {
+  const refreshOnce = coalesced(async () => {
     try {
-      if (mustReload || reloading !== null) await reloadInLane();
-      await catchUpOrReload(pool, reloadInLane);
+      if (node.mustReload || reloading !== null) await reloadInLane();
+      await catchUp(pool, reloadInLane);
     } catch (error) {
       throw failed(error);
     }
-  }
+  });
 
-  function refresh(): Promise<void> {
+  function refusedWhileDown(): Promise<never> | null {
     if (closed) return Promise.reject(unavailable());
-    if (!available) {
-      maybeProbe();
-      return Promise.reject(unavailable());
-    }
-    if (refreshNext !== null) return refreshNext;
-    if (refreshRunning !== null) {
-      refreshNext = refreshRunning.then(noop, noop).then(() => {
-        refreshNext = null;
-        return startRefresh();
-      });
-      return refreshNext;
-    }
-    return startRefresh();
+    if (availability.available) return null;
+    availability.maybeProbe();
+    return Promise.reject(unavailable());
   }
 
-  function startRefresh(): Promise<void> {
-    const running = refreshOnce().finally(() => {
-      if (refreshRunning === running) refreshRunning = null;
-    });
-    refreshRunning = running;
-    return running;
-  }
+  // ---- writing: the queued works, one turn at a time ----------------------------------------
 
-  // ---- writing: group commit under the writers' lock ----------------------------------------
-
-  /** Set while a batch has marked the state for reloading and not yet reloaded it. */
+  let queue: Job[] = [];
+  let flushing: Promise<void> | null = null;
+  let context: WorkContext | null = null;
+  /** Settles a turn that marked the state for reloading, once it has reloaded it. */
   let reloaded: (() => void) | null = null;
 
-  /** The state holds records that will not be (or may not be) committed: reload before reading. */
+  /** The state holds records that will not (or may not) be committed: read it again first. */
   function reloadDue(): void {
-    mustReload = true;
+    node.mustReload = true;
     if (reloaded === null) void track(new Promise<void>((resolve) => (reloaded = resolve)));
   }
 
   function schedule(): void {
     if (flushing !== null || queue.length === 0) return;
-    const batch: Job[] = []; // taken when the lane reaches it, gathering every work queued by then
+    const batch: Job[] = []; // taken when the lane reaches it, with every work queued by then
     flushing = inLane(async () => {
       batch.push(...queue.splice(0, maxBatch));
       try {
-        await runBatch(batch);
+        await runTurn(batch);
       } catch (error) {
-        // Not expected: every failure is handled in runBatch. Settled jobs ignore this.
-        for (const job of batch) job.reject(error);
+        for (const job of batch) job.reject(error); // not expected; settled jobs ignore it
       } finally {
         reloaded?.();
         reloaded = null;
@@ -436,172 +222,81 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     });
   }
 
-  function runWork(
-    job: Job,
-  ):
-    | { ok: true; value: unknown; ctx: WorkContext }
-    | { ok: false; error: unknown; ctx: WorkContext } {
-    const ctx: WorkContext = { head, records: [], failed: null };
-    context = ctx;
-    try {
-      const value = job.work();
-      if (isThenable(value)) {
-        return {
-          ok: false,
-          error: new TypeError('transact: work must be synchronous (it returned a promise)'),
-          ctx,
-        };
-      }
-      if (ctx.failed !== null) return { ok: false, error: ctx.failed.error, ctx };
-      return { ok: true, value, ctx };
-    } catch (error) {
-      return { ok: false, error, ctx };
-    } finally {
-      context = null;
-    }
-  }
-
-  /**
-   * 1. Takes the writers' lock in a new transaction and catches up. Nothing has run yet, so a
-   * dead pooled connection (the server restarted) is replaced and the step tried again.
-   */
-  async function lockAndCatchUp(): Promise<pg.PoolClient> {
-    for (let attempt = 1; ; attempt++) {
-      let client: pg.PoolClient | null = null;
-      try {
-        client = await checkOut(pool);
-        await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${names.writerLock})`);
-        await catchUpOrReload(client, reload);
-        return client;
-      } catch (error) {
-        client?.release(true);
-        if (!isConnectionError(error) || attempt >= LOCK_ATTEMPTS) throw error;
-      }
-    }
-  }
-
-  async function runBatch(batch: Job[]): Promise<void> {
-    if (batch.length === 0) return;
-    if (mustReload) {
-      try {
-        await reload();
-      } catch (error) {
-        const refusal = failed(error);
-        for (const job of batch)
-          job.reject(new AirlockError(refusal.code, refusal.message, { ...refusal.details }));
-        return;
-      }
-    }
-    if (!available) {
+  async function runTurn(batch: readonly Job[]): Promise<void> {
+    if (node.mustReload) await reload().catch((error: unknown) => void failed(error));
+    if (!availability.available || node.mustReload) {
       for (const job of batch) job.reject(unavailable());
-      maybeProbe();
+      availability.maybeProbe();
       return;
     }
-
     let client: pg.PoolClient;
     try {
-      client = await lockAndCatchUp();
+      client = await beginTurn(pool, names, (c) => catchUp(c, reload));
     } catch (error) {
       for (const job of batch) job.reject(failed(error));
       return;
     }
 
-    // 2. Run the works in order on the caught-up state. A work that throws after appending has
-    //    changed the state: the works before it are committed, the state is read again from the
-    //    database, and the works after it wait for the next batch.
+    // The works, in order, on the caught-up state. One that throws after appending has changed
+    // the state: the works before it are committed, the state is read again from the database,
+    // and the works after it wait for the next turn.
     const done: Array<{ job: Job; value: unknown }> = [];
     const records: EncodedRecord[] = [];
     let rest: Job[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const job = batch[i]!;
-      const outcome = runWork(job);
+    for (const [i, job] of batch.entries()) {
+      const outcome = runWork(job, node.head, (c) => (context = c));
       if (outcome.ok) {
-        head = outcome.ctx.head;
-        records.push(...outcome.ctx.records);
+        node.head = outcome.context.head;
+        records.push(...outcome.context.records);
         done.push({ job, value: outcome.value });
         continue;
       }
-      if (outcome.ctx.records.length > 0) {
+      if (outcome.context.records.length > 0) {
         reloadDue(); // before the rejection is seen: `state` is not readable until reloaded
         rest = batch.slice(i + 1);
-        job.reject(outcome.error);
-        break;
       }
       job.reject(outcome.error);
+      if (rest.length > 0 || node.mustReload) break;
     }
 
-    // 3. Insert, announce, commit; acknowledge only once COMMIT has returned.
+    // Insert, announce, commit; acknowledge only once COMMIT has returned.
     let commitSent = false;
     try {
-      if (records.length > 0) {
-        await client.query(
-          `WITH inserted AS (INSERT INTO ${names.records} (seq, line, type, at, hash) ` +
-            'SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[])) ' +
-            'SELECT pg_notify($6, $7)',
-          [
-            records.map((e) => e.record.seq),
-            records.map((e) => e.line.toString('utf8', 0, e.line.length - 1)),
-            records.map((e) => e.record.type),
-            records.map((e) => e.record.at),
-            records.map((e) => e.record.hash),
-            names.channel,
-            String(head.seq),
-          ],
-        );
-      }
+      if (records.length > 0) await insertRecords(client, names, records, node.head.seq);
       commitSent = true;
       await client.query('COMMIT');
     } catch (error) {
       client.release(true);
       if (records.length > 0) reloadDue(); // committed or not: the database will say
       const refusal = failed(error, commitSent);
-      for (const { job } of done) {
-        job.reject(new AirlockError(refusal.code, refusal.message, { ...refusal.details }));
-      }
+      for (const { job } of done) job.reject(copyRefusal(refusal));
       queue = [...rest, ...queue];
-      if (available) await reload().catch(noop);
+      if (availability.available) await reload().catch(noop);
       return;
     }
     client.release();
-    if (!mustReload) committed = head;
+    if (!node.mustReload) node.committed = node.head;
     for (const { job, value } of done) job.resolve(value);
     queue = [...rest, ...queue];
-    if (mustReload) {
-      await reload().catch((error: unknown) => void failed(error));
-      return;
-    }
-    await maybeSnapshot();
+    if (node.mustReload) await reload().catch((error: unknown) => void failed(error));
+    else await snapshots.afterCommit(node);
   }
 
-  // ---- snapshots ----------------------------------------------------------------------------
-
-  /** In the lane, after a commit: the state is exactly the committed records. */
-  async function maybeSnapshot(): Promise<void> {
-    if (
-      snapshotting !== null ||
-      head.seq - Math.max(lastSnapshotTry, knownSnapshotSeq) < snapshotEvery
-    ) {
-      return;
+  function transact<T>(work: () => T): Promise<T> {
+    if (context !== null) {
+      // Within an outer work: part of its records and its outcome.
+      try {
+        return Promise.resolve(work());
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
-    lastSnapshotTry = head.seq;
-    try {
-      knownSnapshotSeq = Math.max(knownSnapshotSeq, await newestSnapshotSeq(pool, names));
-    } catch {
-      return; // the next commit tries again
-    }
-    if (mustReload || head.seq - knownSnapshotSeq < snapshotEvery) return;
-    const at = { seq: head.seq, hash: head.hash };
-    const text = JSON.stringify(reducer.serialise(state)); // now, as of `at`
-    snapshotting = track(
-      writeSnapshotRow(pool, names, { ...at, state: text, takenAt: now() })
-        .then(() => {
-          knownSnapshotSeq = Math.max(knownSnapshotSeq, at.seq);
-        })
-        .catch((error: unknown) =>
-          notify({ kind: 'snapshot-failed', reason: describeError(error) }),
-        )
-        .finally(() => (snapshotting = null)),
-    );
+    const refused = refusedWhileDown();
+    if (refused !== null) return refused;
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      schedule();
+    });
   }
 
   // ---- the other nodes' commits ------------------------------------------------------------
@@ -611,18 +306,31 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     channel: names.channel,
     retryMs: probeIntervalMs,
     onNotify(payload) {
-      if (Number(payload) > head.seq && available) void refresh().catch(noop);
+      if (Number(payload) > node.head.seq && availability.available) {
+        void refreshOnce().catch(noop);
+      }
     },
     onConnected() {
-      if (available) void refresh().catch(noop);
-      else void probe();
+      // Whatever was committed while not listening.
+      if (availability.available) void refreshOnce().catch(noop);
+      else void availability.probe();
     },
     onLost() {
-      void healthCheck();
+      void availability.probe();
     },
   });
 
-  async function* readDurable(fromSeq: number): AsyncGenerator<LedgerRecord> {
+  /** Reads that translate a lost database into LEDGER_UNAVAILABLE. */
+  async function reading<T>(read: () => Promise<T>): Promise<T> {
+    if (closed) throw unavailable();
+    try {
+      return await read();
+    } catch (error) {
+      throw error instanceof AirlockError || error instanceof TypeError ? error : failed(error);
+    }
+  }
+
+  async function* records(fromSeq: number): AsyncGenerator<LedgerRecord> {
     if (closed) throw unavailable();
     try {
       yield* readRows(pool, names, fromSeq);
@@ -635,129 +343,65 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     while (busy.size > 0) await Promise.allSettled([...busy]);
   }
 
-  function transact<T>(work: () => T): Promise<T> {
-    if (context !== null) {
-      // Within an outer work: part of its records and its outcome.
-      try {
-        return Promise.resolve(work());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
-    if (closed) return Promise.reject(unavailable());
-    if (!available) {
-      maybeProbe();
-      return Promise.reject(unavailable());
-    }
-    return new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      schedule();
-    });
-  }
-
-  /** Inside a work: encode after the work's last record and apply it to the state at once. */
-  function appendInWork(ctx: WorkContext, type: string, data: object, at: number): LedgerRecord {
-    const encoded = encodeRecord(ctx.head, at, type, data);
-    state = reducer.apply(state, encoded.record);
-    ctx.head = encoded.record;
-    ctx.records.push(encoded);
-    return encoded.record;
-  }
-
   return {
     database: label,
     get state() {
-      if (mustReload || reloading !== null) throw unavailable();
-      return state;
+      if (node.mustReload || reloading !== null) throw unavailable();
+      return node.state;
     },
     get head() {
-      const current = context?.head ?? head;
+      const current = context?.head ?? node.head;
       return { seq: current.seq, hash: current.hash };
     },
     get available() {
-      return available;
+      return availability.available;
     },
     opened: { snapshotSeq: loaded.snapshotSeq, replayed: loaded.replayed },
     append(type, data, at) {
-      const ctx = context;
-      if (ctx === null) {
-        return transact(() => appendInWork(context!, type, data, at));
+      const current = context;
+      if (current === null) {
+        return transact(() => appendInWork(node, reducer, context!, { type, data, at }));
       }
       try {
-        return Promise.resolve(appendInWork(ctx, type, data, at));
+        return Promise.resolve(appendInWork(node, reducer, current, { type, data, at }));
       } catch (error) {
-        // The work goes on, unaware; it fails as a whole when it returns.
-        ctx.failed ??= { error };
+        // The work goes on unaware; it fails as a whole when it returns.
+        current.failed ??= { error };
         const refused = Promise.reject(error);
         refused.catch(noop);
         return refused;
       }
     },
     transact,
-    refresh,
-    records(fromSeq = 1) {
-      return readDurable(fromSeq);
-    },
-    async verify(verifyOptions = {}) {
-      if (closed) throw unavailable();
-      try {
-        return await verifyPgRecords(pool, names, verifyOptions);
-      } catch (error) {
-        throw error instanceof AirlockError || error instanceof TypeError ? error : failed(error);
-      }
-    },
-    async recent(recentOptions) {
-      if (closed) throw unavailable();
-      try {
-        return await readRecentRows(pool, names, recentOptions);
-      } catch (error) {
-        throw error instanceof AirlockError || error instanceof TypeError ? error : failed(error);
-      }
-    },
+    refresh: () => refusedWhileDown() ?? refreshOnce(),
+    records: (fromSeq = 1) => records(fromSeq),
+    verify: (verifyOptions = {}) => reading(() => verifyPgRecords(pool, names, verifyOptions)),
+    recent: (recentOptions) => reading(() => readRecentRows(pool, names, recentOptions)),
     checkpoint() {
       return inLane(async () => {
-        await snapshotting;
-        if (closed || !available) throw unavailable();
-        if (mustReload) await reload().catch((error: unknown) => Promise.reject(failed(error)));
-        const at = { seq: head.seq, hash: head.hash };
-        const text = JSON.stringify(reducer.serialise(state));
+        if (closed || !availability.available) throw unavailable();
+        if (node.mustReload)
+          await reload().catch((error: unknown) => Promise.reject(failed(error)));
         try {
-          await writeSnapshotRow(pool, names, { ...at, state: text, takenAt: now() });
+          return await snapshots.checkpoint(node);
         } catch (error) {
-          const reason = describeError(error);
-          notify({ kind: 'snapshot-failed', reason });
-          if (isConnectionError(error)) failed(error);
-          throw new AirlockError(
-            'LEDGER_UNAVAILABLE',
-            `The snapshot of the ledger could not be written to the database at ${label} (${reason}).`,
-            { database: label, reason },
-          );
+          const cause = (error as { cause?: unknown }).cause;
+          if (isConnectionError(cause)) failed(cause);
+          throw error;
         }
-        knownSnapshotSeq = Math.max(knownSnapshotSeq, at.seq);
-        lastSnapshotTry = Math.max(lastSnapshotTry, at.seq);
-        return { ...at, at: now() };
       });
     },
     settle,
     async close() {
       if (closed) return;
       closed = true;
-      if (probeTimer !== null) clearTimeout(probeTimer);
+      availability.close();
       // Works already queued are committed; new ones are refused.
       while (flushing !== null) await flushing;
       await inLane(async () => undefined);
       await settle();
       await listener.close();
-      if (available && !mustReload && head.seq > knownSnapshotSeq) {
-        try {
-          if ((await newestSnapshotSeq(pool, names)) < head.seq) {
-            const text = JSON.stringify(reducer.serialise(state));
-            await writeSnapshotRow(pool, names, { ...head, state: text, takenAt: now() });
-          }
-        } catch (error) {
-          notify({ kind: 'snapshot-failed', reason: describeError(error) });
-        }
-      }
+      if (availability.available) await snapshots.final(node);
       await pool.end().catch(noop);
     },
   };

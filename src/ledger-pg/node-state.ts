@@ -1,0 +1,93 @@
+// A node's view of the ledger: the reducer's state, the last record applied to it and the last one
+// known to be committed, and catching up on the records committed since (its own last row first,
+// to check that the database still holds the history the state was made from).
+
+import type { ChainHead } from '../ledger/record.ts';
+import type { Reducer } from '../ledger/replay.ts';
+import {
+  badRow,
+  checkRow,
+  corruptionError,
+  PAGE_ROWS,
+  type Queryable,
+  type RecordRow,
+} from './record-rows.ts';
+import type { PgNames } from './schema.ts';
+
+/** The database holds other records than this node's state was made from (a restore). */
+export class HistoryChanged extends Error {}
+
+export class NodeState<S> {
+  state: S;
+  /** The last record applied to `state` (including those of a transaction being committed). */
+  head: ChainHead;
+  /** The last record of `state` known to be committed. */
+  committed: ChainHead;
+  /** `state` holds records that are not (known to be) in the database: it must be read again. */
+  mustReload = false;
+  private readonly reducer: Reducer<S>;
+  private readonly names: PgNames;
+
+  constructor(
+    reducer: Reducer<S>,
+    names: PgNames,
+    loaded: { readonly state: S; readonly head: ChainHead },
+  ) {
+    this.reducer = reducer;
+    this.names = names;
+    this.state = loaded.state;
+    this.head = this.committed = loaded.head;
+  }
+
+  /** The state read again from the database. */
+  replace(loaded: { readonly state: S; readonly head: ChainHead }): void {
+    this.state = loaded.state;
+    this.head = this.committed = { seq: loaded.head.seq, hash: loaded.head.hash };
+    this.mustReload = false;
+  }
+
+  /** The records committed after `committed`, applied to the state, a page at a time. */
+  async catchUp(db: Queryable): Promise<void> {
+    for (;;) {
+      const from = this.committed;
+      const own = from.seq > 0 ? 1 : 0;
+      const { rows } = await db.query<RecordRow>(
+        `SELECT seq, line FROM ${this.names.records} WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+        [from.seq, PAGE_ROWS + own],
+      );
+      if (!this.applyRows(rows, from)) return;
+    }
+  }
+
+  /**
+   * Applies rows read from `from` on; rows this node holds already (its own commits) are skipped.
+   * Returns whether more may follow: a full page was read and applied to its end.
+   */
+  private applyRows(rows: readonly RecordRow[], from: ChainHead): boolean {
+    let index = 0;
+    if (from.seq > 0) {
+      const own = rows[0];
+      const checked = own === undefined ? null : checkRow(own, { seq: from.seq - 1, hash: null });
+      if (checked === null || !checked.ok || checked.record.hash !== from.hash) {
+        throw new HistoryChanged(`record ${from.seq} is not the one this node holds`);
+      }
+      index = 1;
+    }
+    if (this.mustReload) return false; // the state is being replaced, from these rows too
+    for (; index < rows.length; index++) {
+      const row = rows[index]!;
+      if (Number(row.seq) <= this.head.seq) continue;
+      if (this.head.seq !== this.committed.seq) {
+        // Only this node writes while it holds the lock: a record beside its own is impossible.
+        throw new HistoryChanged(`record ${row.seq} arrived beside this node's uncommitted ones`);
+      }
+      const result = checkRow(row, this.head);
+      if (!result.ok) throw corruptionError(badRow(this.names, this.head, row, result.reason));
+      this.state = this.reducer.apply(this.state, result.record);
+      this.head = this.committed = { seq: result.record.seq, hash: result.record.hash };
+    }
+    const last = rows.at(-1);
+    const full = rows.length === PAGE_ROWS + (from.seq > 0 ? 1 : 0);
+    return full && last !== undefined && Number(last.seq) === this.committed.seq;
+  }
+}

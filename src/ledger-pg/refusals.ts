@@ -1,0 +1,42 @@
+// The LEDGER_UNAVAILABLE refusals of a PostgreSQL ledger node: the database named as
+// host:port/database (never its user or password) and the reason in the server's or socket's words.
+
+import { AirlockError } from '../core/errors.ts';
+import { describeError, isConnectionError } from './connection.ts';
+
+/** For a failure of the database (not of a work): whether it could be reached, what was kept. */
+export function databaseRefusal(
+  label: string,
+  error: unknown,
+  outcomeUnknown = false,
+): AirlockError {
+  if (error instanceof AirlockError) return error;
+  const reason = describeError(error);
+  const recorded = outcomeUnknown
+    ? 'the last writes may or may not have been recorded'
+    : 'nothing was recorded';
+  const message = isConnectionError(error)
+    ? `The ledger database at ${label} cannot be reached (${reason}); ${recorded}. ` +
+      'This node tries again by itself and answers once the database is back.'
+    : `The ledger database at ${label} refused the write (${reason}); ${recorded}.`;
+  return new AirlockError('LEDGER_UNAVAILABLE', message, { database: label, reason });
+}
+
+export function closedRefusal(label: string): AirlockError {
+  return new AirlockError('LEDGER_UNAVAILABLE', `This node's ledger on ${label} is closed.`, {
+    database: label,
+  });
+}
+
+export function reloadingRefusal(label: string): AirlockError {
+  return new AirlockError(
+    'LEDGER_UNAVAILABLE',
+    `The ledger's state is being read again from the database at ${label} after a failed write; try again.`,
+    { database: label },
+  );
+}
+
+/** A fresh error for each caller refused for the same reason. */
+export function copyRefusal(error: AirlockError): AirlockError {
+  return new AirlockError(error.code, error.message, { ...error.details });
+}
