@@ -120,7 +120,7 @@ export async function startPgCluster(): Promise<PgCluster> {
   let log = '';
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`;
 
-  /** If this process ends without destroy (a crashed test), the server must not outlive it. */
+  /** If this process ends without destroy (a crashed test), neither server nor files outlive it. */
   const killOnExit = () => {
     if (child?.pid !== undefined && child.exitCode === null) {
       try {
@@ -129,6 +129,7 @@ export async function startPgCluster(): Promise<PgCluster> {
         // already gone
       }
     }
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   };
   process.once('exit', killOnExit);
 
