@@ -80,7 +80,7 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     loaded = await loadState(pool, names, reducer);
   } catch (error) {
     await pool.end().catch(noop);
-    throw error instanceof TypeError ? error : databaseRefusal(label, error);
+    throw error instanceof TypeError ? error : databaseRefusal(label, error, { reading: true });
   }
   if (loaded.snapshotIgnored !== null) {
     notify({ kind: 'snapshot-ignored', reason: loaded.snapshotIgnored });
@@ -123,8 +123,11 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
   }
 
   /** A failure of the database: a connection failure (or damage) makes this node unavailable. */
-  function failed(error: unknown, outcomeUnknown = false): AirlockError {
-    const refusal = databaseRefusal(label, error, outcomeUnknown);
+  function failed(
+    error: unknown,
+    how: { readonly outcomeUnknown?: boolean; readonly reading?: boolean } = {},
+  ): AirlockError {
+    const refusal = databaseRefusal(label, error, how);
     if (isConnectionError(error) || refusal.code === 'LEDGER_CORRUPT') {
       availability.markUnavailable(refusal);
     }
@@ -268,7 +271,7 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     } catch (error) {
       client.release(true);
       if (records.length > 0) reloadDue(); // committed or not: the database will say
-      const refusal = failed(error, commitSent);
+      const refusal = failed(error, { outcomeUnknown: commitSent });
       for (const { job } of done) job.reject(copyRefusal(refusal));
       queue = [...rest, ...queue];
       if (availability.available) await reload().catch(noop);
@@ -326,7 +329,9 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     try {
       return await read();
     } catch (error) {
-      throw error instanceof AirlockError || error instanceof TypeError ? error : failed(error);
+      throw error instanceof AirlockError || error instanceof TypeError
+        ? error
+        : failed(error, { reading: true });
     }
   }
 
@@ -335,7 +340,9 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     try {
       yield* readRows(pool, names, fromSeq);
     } catch (error) {
-      throw error instanceof AirlockError || error instanceof TypeError ? error : failed(error);
+      throw error instanceof AirlockError || error instanceof TypeError
+        ? error
+        : failed(error, { reading: true });
     }
   }
 

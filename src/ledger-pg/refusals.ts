@@ -4,21 +4,26 @@
 import { AirlockError } from '../core/errors.ts';
 import { describeError, isConnectionError } from './connection.ts';
 
-/** For a failure of the database (not of a work): whether it could be reached, what was kept. */
+/**
+ * For a failure of the database (not of a work): whether it could be reached, and for a write
+ * what was kept (`outcomeUnknown`: the connection was lost during COMMIT).
+ */
 export function databaseRefusal(
   label: string,
   error: unknown,
-  outcomeUnknown = false,
+  options: { readonly outcomeUnknown?: boolean; readonly reading?: boolean } = {},
 ): AirlockError {
   if (error instanceof AirlockError) return error;
   const reason = describeError(error);
-  const recorded = outcomeUnknown
-    ? 'the last writes may or may not have been recorded'
-    : 'nothing was recorded';
+  const recorded = options.reading
+    ? ''
+    : options.outcomeUnknown
+      ? '; the last writes may or may not have been recorded'
+      : '; nothing was recorded';
   const message = isConnectionError(error)
-    ? `The ledger database at ${label} cannot be reached (${reason}); ${recorded}. ` +
-      'This node tries again by itself and answers once the database is back.'
-    : `The ledger database at ${label} refused the write (${reason}); ${recorded}.`;
+    ? `The ledger database at ${label} cannot be reached (${reason})${recorded}.` +
+      (options.reading ? '' : ' This node tries again by itself and answers once it is back.')
+    : `The ledger database at ${label} refused the ${options.reading ? 'query' : 'write'} (${reason})${recorded}.`;
   return new AirlockError('LEDGER_UNAVAILABLE', message, { database: label, reason });
 }
 

@@ -6,6 +6,7 @@ import type { VerifyOptions, VerifyResult } from '../ledger/verify.ts';
 import { GENESIS_HASH } from '../ledger/record.ts';
 import { AirlockError } from '../core/errors.ts';
 import { createPool, databaseLabel } from './connection.ts';
+import { databaseRefusal } from './refusals.ts';
 import { type Queryable, readRowBatches } from './record-rows.ts';
 import { DEFAULT_SCHEMA, type PgNames, pgNames } from './schema.ts';
 
@@ -72,6 +73,8 @@ export async function verifyPgLedger(options: VerifyPgLedgerOptions): Promise<Ve
       );
     }
     return await verifyPgRecords(pool, names, options);
+  } catch (error) {
+    throw databaseRefusal(label, error, { reading: true });
   } finally {
     await pool.end().catch(() => undefined);
   }

@@ -158,6 +158,10 @@ test('a database that cannot be reached is LEDGER_UNAVAILABLE naming it, never i
       details: (error as { details?: unknown })?.details,
     }).includes('s3cret'),
   );
+  await t.throwsAsync(verifyPgLedger({ url }), {
+    code: 'LEDGER_UNAVAILABLE',
+    message: /cannot be reached/,
+  });
   await t.throwsAsync(open('mysql://127.0.0.1/x'), {
     code: 'CONFIG_INVALID',
     message: /postgres:\/\//,
