@@ -10,6 +10,7 @@ import {
   type LedgerNotice,
   type Reducer,
 } from '../ledger/index.ts';
+import { openPgLedger } from '../ledger-pg/pg-ledger.ts';
 import { nodeSuite } from '../node/ed25519.ts';
 import { type Appliance, createAppliance } from './appliance.ts';
 import { type ApplianceIdentity, DATA_FILES, openApplianceDir } from './data-dir.ts';
@@ -36,6 +37,11 @@ export interface OpenApplianceOptions {
   readonly onNotice?: (notice: LedgerNotice) => void;
   readonly policy?: DeactivationPolicy;
   readonly snapshotEvery?: number;
+  /**
+   * Where the ledger is: a PostgreSQL URL shared by several nodes (src/ledger-pg), or, when
+   * undefined, the journal in the data directory.
+   */
+  readonly ledger?: string | undefined;
   /** The journal's file operations (a test seam for full disks; default node:fs). */
   readonly fileOps?: JournalFileOps;
 }
@@ -59,14 +65,20 @@ export async function openAppliance(
   const identity = await openApplianceDir(dir, { passphrase: options.passphrase });
   await mkdir(ledgerDir(dir), { recursive: true, mode: 0o700 });
   const revocations = await openRevocationStore(dir); // before the lock: a refusal leaves none
-  const ledger = await openLedger({
-    dir: ledgerDir(dir),
+  const common = {
     reducer: applianceReducer,
     purpose: options.purpose,
     ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
     ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
-    ...(options.fileOps === undefined ? {} : { fileOps: options.fileOps }),
-  });
+  };
+  const ledger: Ledger<ApplianceState> =
+    options.ledger === undefined
+      ? await openLedger({
+          ...common,
+          dir: ledgerDir(dir),
+          ...(options.fileOps === undefined ? {} : { fileOps: options.fileOps }),
+        })
+      : await openPgLedger({ ...common, url: options.ledger });
   const appliance = createAppliance({
     identity,
     ledger: {

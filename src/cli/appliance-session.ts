@@ -4,6 +4,7 @@
 
 import { type OpenAppliance, openAppliance } from '../appliance/service.ts';
 import type { ParsedArgs } from './args.ts';
+import { ledgerSetting } from './config-file.ts';
 import type { CliContext } from './context.ts';
 
 export const DATA_OPTION = {
@@ -16,7 +17,9 @@ export async function withAppliance<T>(
   purpose: string,
   run: (open: OpenAppliance) => Promise<T>,
 ): Promise<T> {
-  const open = await openAppliance(args.required('data'), {
+  const dir = args.required('data');
+  const open = await openAppliance(dir, {
+    ledger: await ledgerSetting(dir, ctx),
     passphrase: ctx.passphrase,
     clock: ctx.now,
     random: ctx.random,

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
-import { CONFIG_FILE_NAME, type ConfigSources } from '../http/config.ts';
+import { CONFIG_FILE_NAME, type ConfigSources, readSetting } from '../http/config.ts';
 import { readFileBounded } from '../node/atomic-file.ts';
 import type { CliContext } from './context.ts';
 
@@ -23,6 +23,14 @@ async function readText(path: string): Promise<string> {
   return new TextDecoder('utf-8', { fatal: true }).decode(
     await readFileBounded(path, MAX_CONFIG_BYTES, 'configuration file'),
   );
+}
+
+/** The ledger setting of a data directory (its airlock.toml, AIRLOCK_CONFIG, AIRLOCK_LEDGER). */
+export async function ledgerSetting(
+  dir: string,
+  ctx: Pick<CliContext, 'env'>,
+): Promise<string | undefined> {
+  return readSetting('ledger', await configSources(dir, undefined, {}, ctx));
 }
 
 export async function configSources(

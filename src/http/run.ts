@@ -28,6 +28,8 @@ export interface RunOptions {
   /** How long a close waits for requests in flight (default 10 000 ms). */
   readonly closeTimeoutMs?: number;
   readonly log: (line: string) => void;
+  /** The ledger's PostgreSQL URL; undefined: the data directory's journal. */
+  readonly ledger?: string | undefined;
 }
 
 export interface RunningAppliance extends Pick<OpenAppliance, 'identity' | 'appliance' | 'ledger'> {
@@ -47,6 +49,8 @@ function noticeText(notice: LedgerNotice): string {
       return `ledger: a write failed (${notice.reason}); activations are refused until it can write again`;
     case 'available':
       return 'ledger: writing again';
+    case 'reloading':
+      return `ledger: reading the state again (${notice.reason})`;
   }
 }
 
@@ -56,6 +60,7 @@ export async function runAppliance(options: RunOptions): Promise<RunningApplianc
     clock: options.clock,
     random: options.random,
     purpose: 'appliance server (airlock serve)',
+    ledger: options.ledger,
     onNotice: (notice) => options.log(noticeText(notice)),
   });
   let server;

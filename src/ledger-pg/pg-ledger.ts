@@ -157,7 +157,7 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
       await node.catchUp(db);
     } catch (error) {
       if (!(error instanceof HistoryChanged)) throw error;
-      notify({ kind: 'unavailable', reason: `the database changed: ${error.message}; reloading` });
+      notify({ kind: 'reloading', reason: `the database changed: ${error.message}` });
       node.mustReload = true;
       await reloader();
       await node.catchUp(db);

@@ -19,7 +19,9 @@ export type LedgerNotice =
   | { readonly kind: 'snapshot-ignored'; readonly reason: string }
   | { readonly kind: 'snapshot-failed'; readonly reason: string }
   | { readonly kind: 'unavailable'; readonly reason: string }
-  | { readonly kind: 'available' };
+  | { readonly kind: 'available' }
+  /** Another store's history was found (a database put back to an older copy): read again. */
+  | { readonly kind: 'reloading'; readonly reason: string };
 
 export interface LedgerOptions<S> {
   readonly dir: string;
@@ -86,6 +88,14 @@ export interface Ledger<S> {
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 50_000;
+
+/** Inside transact: the records `work` appended, applied to `state`, not yet committed. */
+interface Pending {
+  head: ChainHead;
+  records: EncodedRecord[];
+  /** The first append the reducer or the encoder refused: the work fails with it. */
+  failure?: { readonly error: unknown };
+}
 const PROBE_INTERVAL_MS = 1000;
 
 export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S>> {
@@ -128,8 +138,7 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
   let rebuilding: Promise<void> | null = null;
   let lastHead: ChainHead = journal.head; // shown while the journal is being reopened
   let lastCommit: Promise<unknown> = Promise.resolve(); // durable once the head record is
-  /** Inside transact: the records `work` appended, applied to `state`, not yet committed. */
-  let pending: { head: ChainHead; records: EncodedRecord[] } | null = null;
+  let pending: Pending | null = null;
 
   function track(work: Promise<void>): Promise<void> {
     const tracked = work.finally(() => busy.delete(tracked));
@@ -261,7 +270,7 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
       return state;
     },
     get head() {
-      return journal?.head ?? lastHead;
+      return pending?.head ?? journal?.head ?? lastHead;
     },
     get available() {
       return available;
@@ -274,7 +283,12 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
         encoded = encodeRecord(pending?.head ?? journal.head, at, type, data);
         state = reducer.apply(state, encoded.record); // a reducer that throws leaves nothing written
       } catch (error) {
-        return Promise.reject(error);
+        if (pending === null) return Promise.reject(error);
+        // Inside transact the whole work fails with it: transact rejects, nothing is kept.
+        pending.failure ??= { error };
+        const refused = Promise.reject(error);
+        refused.catch(() => undefined);
+        return refused;
       }
       if (pending === null) return commit(encoded);
       // Inside transact: committed when `work` returns; transact reports the outcome.
@@ -285,16 +299,15 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
     async transact<T>(work: () => T): Promise<T> {
       if (pending !== null) return work(); // within an outer transact: part of its records
       if (closed || !available || journal === null) return refusal();
-      const mine: { head: ChainHead; records: EncodedRecord[] } = {
-        head: journal.head,
-        records: [],
-      };
+      const mine: Pending = { head: journal.head, records: [] };
       pending = mine;
       let result: T;
       try {
         result = work();
+        if (mine.failure !== undefined) throw mine.failure.error;
       } catch (error) {
-        if (mine.records.length > 0) discard();
+        // A record the reducer refused may have changed the state part way: read it again too.
+        if (mine.records.length > 0 || mine.failure !== undefined) discard();
         throw error;
       } finally {
         pending = null;

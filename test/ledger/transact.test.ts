@@ -62,3 +62,31 @@ test('a work that throws after appending leaves nothing, in the state or on disk
   await ledger.close();
   t.deepEqual(await types(dir), ['a', 'c']);
 });
+
+test('a record the reducer refuses fails its whole work: nothing of it is kept', async (t) => {
+  const dir = await scratch();
+  const ledger = await openLedger({
+    dir,
+    purpose: 'transact test',
+    reducer: {
+      ...tallyReducer,
+      apply(state, record) {
+        if (record.type === 'refused') throw new RangeError('not this one');
+        return tallyReducer.apply(state, record);
+      },
+    },
+  });
+  const error = await t.throwsAsync(
+    ledger.transact(() => {
+      void ledger.append('a', { n: 1 }, T0);
+      void ledger.append('refused', {}, T0);
+      return 'done';
+    }),
+  );
+  t.is(error?.message, 'not this one');
+  await ledger.settle();
+  t.is(ledger.head.seq, 0);
+  t.is(ledger.state.count, 0);
+  await ledger.close();
+  t.deepEqual(await types(dir), []);
+});

@@ -3,7 +3,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ExecutionContext } from 'ava';
@@ -33,11 +33,21 @@ export interface Site {
   readonly trust: TrustAnchors;
 }
 
-/** A standalone data directory holding one license of `seats` seats, and an operator token. */
-export async function site(t: ExecutionContext, seats: number): Promise<Site> {
+/**
+ * A standalone data directory holding one license of `seats` seats, and an operator token; with
+ * `ledger`, its ledger is that PostgreSQL database (set in DATA/airlock.toml).
+ */
+export async function site(
+  t: ExecutionContext,
+  seats: number,
+  options: { readonly ledger?: string } = {},
+): Promise<Site> {
   const dir = await mkdtemp(join(tmpdir(), 'airlock-serve-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await initApplianceDir(dir, { now: now() });
+  if (options.ledger !== undefined) {
+    await writeFile(join(dir, 'airlock.toml'), `ledger = "${options.ledger}"\n`);
+  }
   const vendor = await openVendor(join(dir, 'vendor'));
   const key = licenseKeyText(
     issueLicense(
@@ -55,7 +65,12 @@ export async function site(t: ExecutionContext, seats: number): Promise<Site> {
       vendor.signer,
     ),
   );
-  const open = await openAppliance(dir, { clock: now, random, purpose: 'test set-up' });
+  const open = await openAppliance(dir, {
+    clock: now,
+    random,
+    purpose: 'test set-up',
+    ledger: options.ledger,
+  });
   const { license } = await open.appliance.addLicense(key);
   const trust = open.identity.trust;
   await open.close();

@@ -4,9 +4,8 @@
 import { initApplianceDir, openApplianceDir } from '../../appliance/data-dir.ts';
 import { joinApplianceDir } from '../../appliance/node-join.ts';
 import { AirlockError } from '../../core/errors.ts';
-import { readSetting } from '../../http/config.ts';
 import type { ParsedArgs } from '../args.ts';
-import { configSources } from '../config-file.ts';
+import { ledgerSetting } from '../config-file.ts';
 import type { CliContext } from '../context.ts';
 import { applianceKeyStatus, installCertificate } from '../../appliance/key-rotation.ts';
 import { generateTlsCertificate } from '../../appliance/tls-files.ts';
@@ -102,7 +101,7 @@ async function joinNode(dir: string, from: string, args: ParsedArgs, ctx: CliCon
       '--join takes the mode of the appliance joined: leave out --vendor and --trust.',
     );
   }
-  const ledger = readSetting('ledger', await configSources(from, undefined, {}, ctx));
+  const ledger = await ledgerSetting(from, ctx);
   if (ledger === undefined) {
     throw new AirlockError(
       'CONFIG_INVALID',

@@ -3,9 +3,9 @@
 // a serving appliance, and each entry is covered by the ledger's hash chain (`airlock ledger verify`).
 
 import type { AuditEvent } from '../../appliance/events.ts';
-import { ledgerDir } from '../../appliance/service.ts';
-import { allRecords } from '../../ledger/index.ts';
+import { ledgerRecords } from '../../appliance/ledger-readers.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
+import { ledgerSetting } from '../config-file.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { outcome, plural, when } from '../output.ts';
 import { table } from '../table.ts';
@@ -49,7 +49,8 @@ const audit: Command = {
     const from = since === undefined ? 0 : parseSince(since, ctx.now());
     const onlyAlerts = args.flag('alerts');
     const entries: (AuditEvent & { seq: number })[] = [];
-    for await (const record of allRecords(ledgerDir(args.required('data')))) {
+    const dir = args.required('data');
+    for await (const record of ledgerRecords(dir, await ledgerSetting(dir, ctx))) {
       if (record.type !== 'audit') continue;
       const entry = record.data as unknown as AuditEvent;
       if (entry.at < from || (onlyAlerts && entry.result !== 'alert')) continue;

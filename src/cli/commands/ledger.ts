@@ -1,9 +1,9 @@
 // `airlock ledger verify --data DIR`: checks every record of the activation ledger (checksum,
 // sequence, hash chain) and names the first bad one. Read-only: it runs beside a serving appliance.
 
-import { ledgerDir } from '../../appliance/service.ts';
-import { verifyLedger } from '../../ledger/index.ts';
+import { verifyApplianceLedger } from '../../appliance/ledger-readers.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
+import { ledgerSetting } from '../config-file.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { bytesText, outcome, plural } from '../output.ts';
 
@@ -31,10 +31,12 @@ const verify: Command = {
   options: DATA_OPTION,
   required: ['data'],
   async run(args, ctx) {
-    const progress = ctx.progress('verifying', bytesText);
-    const result = await verifyLedger(ledgerDir(args.required('data')), {
-      onProgress: (done, total) => progress.update(done, total),
-    }).finally(() => progress.finish());
+    const dir = args.required('data');
+    const url = await ledgerSetting(dir, ctx);
+    const progress = ctx.progress('verifying', url === undefined ? bytesText : undefined);
+    const result = await verifyApplianceLedger(dir, url, (done, total) =>
+      progress.update(done, total),
+    ).finally(() => progress.finish());
     if (result.ok) {
       return outcome({ ...result }, [
         `${ctx.paint('green', 'The ledger verifies')}: ${plural(result.records, 'record')}.`,

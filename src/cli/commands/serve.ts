@@ -105,6 +105,7 @@ function flagsOf(args: ParsedArgs) {
     allow_plain_http: flag('allow-plain-http'),
     proxy: flag('proxy'),
     rate_limit: text('rate-limit'),
+    ledger: text('ledger'),
   };
   return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
 }
@@ -114,7 +115,7 @@ const serve: Command = {
   name: '',
   summary: 'run the appliance’s HTTP API on its ledger',
   usage:
-    '--data DIR [--config FILE] [--host 127.0.0.1] [--port 8080] [--init] [--http [--allow-plain-http]] [--tls-cert FILE --tls-key FILE] [--rate-limit N[/BURST]] [--proxy]',
+    '--data DIR [--config FILE] [--host 127.0.0.1] [--port 8080] [--init] [--http [--allow-plain-http]] [--tls-cert FILE --tls-key FILE] [--rate-limit N[/BURST]] [--proxy] [--ledger postgres://…]',
   help: [
     'Opens the data directory (its ledger is locked for this process: other commands that write',
     'it refuse with LEDGER_LOCKED until the server stops) and serves /api/v1 and the console until',
@@ -145,6 +146,7 @@ const serve: Command = {
     'tls-cert': { type: 'string', value: 'FILE', help: 'certificate (PEM; default DATA/tls)' },
     'tls-key': { type: 'string', value: 'FILE', help: 'its private key (PEM, unencrypted)' },
     proxy: { type: 'boolean', help: 'trust X-Forwarded-For/-Proto from a reverse proxy' },
+    ledger: { type: 'string', value: 'URL', help: 'the ledger in PostgreSQL (docs/POSTGRES.md)' },
     'rate-limit': {
       type: 'string',
       value: 'N[/BURST]',
@@ -179,6 +181,7 @@ const serve: Command = {
       limits: config.timeouts,
       closeTimeoutMs: config.timeouts.shutdownMs,
       log: ctx.warn,
+      ledger: config.ledger,
       ...(tls === undefined ? {} : { tls }),
     });
     const api = `${running.url}/api/v1`;
