@@ -120,23 +120,9 @@ export async function initApplianceDir(dir: string, options: InitOptions): Promi
   const secret = secretOf(options.passphrase);
   await writeKeyFile(join(dir, DATA_FILES.key), seed, { ...secret, label: 'airlock appliance' });
   await writeFileAtomic(join(dir, DATA_FILES.secret), `${toHex(random(32))}\n`, { mode: 0o600 });
-  const delegated = options.trustFile !== undefined;
-  let result: Initialised;
-  if (delegated) {
-    const trust = await readTrustFile(options.trustFile!);
-    await writeTrustFile(join(dir, DATA_FILES.trust), trust);
-    const requestFile = await writeDelegationRequest(
-      dir,
-      applianceId,
-      signer.publicKey,
-      options.now,
-    );
-    result = {
-      dir,
-      mode: 'delegated',
-      applianceId: formatId('appliance', applianceId),
-      requestFile,
-    };
+  let standing: KeyStanding;
+  if (options.trustFile !== undefined) {
+    standing = { trust: await readTrustFile(options.trustFile) };
   } else {
     const vendorDir = join(dir, DATA_FILES.vendor);
     const vendor = options.vendorDir
@@ -145,19 +131,47 @@ export async function initApplianceDir(dir: string, options: InitOptions): Promi
           await initVendor(vendorDir, { ...secret, random });
           return openVendor(vendorDir, secret);
         })();
-    const certificate = standaloneCertificate(vendor, applianceId, signer.publicKey, options.now);
-    await writeFileAtomic(join(dir, DATA_FILES.certificate), `${certificateText(certificate)}\n`);
-    await publishCertificate(dir, vendor.trust, certificate);
-    result = {
-      dir,
-      mode: 'standalone',
-      applianceId: formatId('appliance', applianceId),
-      certificateId: formatId('certificate', certificate.certificateId),
-      vendorKeyId: vendor.keyId,
-    };
+    standing = { vendor, trust: vendor.trust };
   }
+  const result = await certifyKey(dir, applianceId, signer.publicKey, standing, options.now);
   await writeSettings(dir, toHex(applianceId), result.mode, options.now);
   return result;
+}
+
+/** What a new appliance key stands on: the vendor key held (standalone), or only the trust. */
+export interface KeyStanding {
+  readonly trust: TrustAnchors;
+  readonly vendor?: Vendor;
+}
+
+/**
+ * A new data directory's key put in standing: certified at once by the vendor key it holds
+ * (standalone), or a delegation request written for the vendor (delegated). Writes trust.json.
+ */
+export async function certifyKey(
+  dir: string,
+  applianceId: Uint8Array,
+  publicKey: Uint8Array,
+  standing: KeyStanding,
+  now: number,
+): Promise<Initialised> {
+  const id = formatId('appliance', applianceId);
+  const { vendor } = standing;
+  if (vendor === undefined) {
+    await writeTrustFile(join(dir, DATA_FILES.trust), standing.trust);
+    const requestFile = await writeDelegationRequest(dir, applianceId, publicKey, now);
+    return { dir, mode: 'delegated', applianceId: id, requestFile };
+  }
+  const certificate = standaloneCertificate(vendor, applianceId, publicKey, now);
+  await writeFileAtomic(join(dir, DATA_FILES.certificate), `${certificateText(certificate)}\n`);
+  await publishCertificate(dir, standing.trust, certificate);
+  return {
+    dir,
+    mode: 'standalone',
+    applianceId: id,
+    certificateId: formatId('certificate', certificate.certificateId),
+    vendorKeyId: vendor.keyId,
+  };
 }
 
 /** The settings file, written last: its presence marks a complete data directory. */

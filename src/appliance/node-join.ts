@@ -7,22 +7,16 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
-import { certificateText } from '../core/formats/certificate.ts';
-import { formatId } from '../core/ids.ts';
 import { writeFileAtomic } from '../node/atomic-file.ts';
 import { nodeSuite } from '../node/ed25519.ts';
 import { writeKeyFile } from '../node/key-file.ts';
 import { readPrivateFile } from '../node/private-file.ts';
-import { openVendor } from '../vendor/vendor-dir.ts';
-import { writeTrustFile } from '../vendor/trust-file.ts';
 import {
+  certifyKey,
   copyVendor,
   DATA_FILES,
   type Initialised,
   openApplianceDir,
-  publishCertificate,
-  standaloneCertificate,
-  writeDelegationRequest,
   writeSettings,
 } from './data-dir.ts';
 
@@ -60,39 +54,21 @@ export async function joinApplianceDir(dir: string, options: JoinOptions): Promi
       if ((error as { code?: string }).code !== 'ENOENT') throw error;
     });
   }
-  const applianceId = joined.applianceId;
-  let result: Initialised;
-  if (joined.settings.mode === 'standalone') {
-    const vendor = await copyVendor(
-      join(options.from, DATA_FILES.vendor),
-      join(dir, DATA_FILES.vendor),
-      options.passphrase,
-    );
-    const certificate = standaloneCertificate(vendor, applianceId, signer.publicKey, options.now);
-    await writeFileAtomic(join(dir, DATA_FILES.certificate), `${certificateText(certificate)}\n`);
-    await publishCertificate(dir, joined.trust, certificate);
-    result = {
-      dir,
-      mode: 'standalone',
-      applianceId: formatId('appliance', applianceId),
-      certificateId: formatId('certificate', certificate.certificateId),
-      vendorKeyId: (await openVendor(join(dir, DATA_FILES.vendor), secret)).keyId,
-    };
-  } else {
-    await writeTrustFile(join(dir, DATA_FILES.trust), joined.trust);
-    const requestFile = await writeDelegationRequest(
-      dir,
-      applianceId,
-      signer.publicKey,
-      options.now,
-    );
-    result = {
-      dir,
-      mode: 'delegated',
-      applianceId: formatId('appliance', applianceId),
-      requestFile,
-    };
-  }
+  const vendor =
+    joined.settings.mode === 'standalone'
+      ? await copyVendor(
+          join(options.from, DATA_FILES.vendor),
+          join(dir, DATA_FILES.vendor),
+          options.passphrase,
+        )
+      : undefined;
+  const result = await certifyKey(
+    dir,
+    joined.applianceId,
+    signer.publicKey,
+    { trust: joined.trust, ...(vendor === undefined ? {} : { vendor }) },
+    options.now,
+  );
   await writeSettings(dir, joined.settings.applianceId, joined.settings.mode, options.now);
   return result;
 }
