@@ -50,7 +50,7 @@ export interface HttpAppOptions {
   /** The operator console's files, served at / (undefined: not built, / says how to build it). */
   readonly console?: { readonly assets: ConsoleAssets | undefined };
   /**
-   * The file ledger: its health for readiness (a ledger that cannot write makes the appliance
+   * The ledger (file or PostgreSQL): its health for readiness (a ledger that cannot write makes the appliance
    * unready) and the admin's /ledger endpoints. Without it those answer LEDGER_IN_MEMORY.
    */
   readonly ledger?: LedgerAdmin;

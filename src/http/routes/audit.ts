@@ -5,7 +5,7 @@ import type { LedgerRecord } from '../../ledger/index.ts';
 import type { AuditTrail } from '../audit.ts';
 import { optional, parseQuery, parseWholeNumber } from '../fields.ts';
 import type { Route } from '../route.ts';
-import { type LedgerAdmin, requireFileLedger } from './ledger.ts';
+import { type LedgerAdmin, requireLedger } from './ledger.ts';
 
 const DEFAULT_ENTRIES = 50;
 const MAX_ENTRIES = 500;
@@ -20,7 +20,7 @@ export function auditRoutes(ledger: LedgerAdmin | undefined, trail: AuditTrail):
       path: '/audit',
       access: 'audit',
       async handle(ctx) {
-        const file = requireFileLedger(ledger);
+        const file = requireLedger(ledger);
         const q = parseQuery(ctx.query, { limit: optional(4), before: optional(16) });
         const limit =
           q.limit === undefined

@@ -24,7 +24,7 @@ export interface LedgerRouteOptions {
 }
 
 /** The file ledger, or LEDGER_IN_MEMORY for a server that keeps its ledger in memory. */
-export function requireFileLedger(ledger: LedgerAdmin | undefined): LedgerAdmin {
+export function requireLedger(ledger: LedgerAdmin | undefined): LedgerAdmin {
   if (ledger === undefined) {
     throw new HttpError(
       'LEDGER_IN_MEMORY',
@@ -41,7 +41,7 @@ export function ledgerRoutes(
   /** One verification at a time: each reads the whole journal. */
   let verifying = false;
 
-  const fileLedger = () => requireFileLedger(ledger);
+  const fileLedger = () => requireLedger(ledger);
 
   return [
     {
