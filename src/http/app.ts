@@ -50,8 +50,9 @@ export interface HttpAppOptions {
   /** The operator console's files, served at / (undefined: not built, / says how to build it). */
   readonly console?: { readonly assets: ConsoleAssets | undefined };
   /**
-   * The ledger (file or PostgreSQL): its health for readiness (a ledger that cannot write makes the appliance
-   * unready) and the admin's /ledger endpoints. Without it those answer LEDGER_IN_MEMORY.
+   * The ledger (file or PostgreSQL): its health for readiness (a ledger that cannot write makes
+   * the appliance unready) and the admin's /ledger endpoints. Without it those answer
+   * LEDGER_IN_MEMORY.
    */
   readonly ledger?: LedgerAdmin;
 }
