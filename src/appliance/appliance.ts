@@ -323,8 +323,10 @@ export function createAppliance(deps: ApplianceDeps) {
       return ledger.state;
     },
 
-    /** Brings the state up to what other nodes sharing the ledger have recorded. */
-    refresh: () => ledger.refresh(),
+    /** Brings the state and the vendor's revocations up to what other nodes sharing them kept. */
+    refresh: async () => {
+      await Promise.all([ledger.refresh(), store.refresh()]);
+    },
 
     /** Verifies a vendor license key and holds it. Adding the same key again is an outcome. */
     /**

@@ -1,5 +1,7 @@
-// An appliance on its data directory: identity, the file ledger (its journal holds the events of
-// src/appliance/events.ts), and the use cases over them. The one place that joins the three.
+// An appliance on its data directory: identity, the ledger (the directory's journal, or a
+// PostgreSQL database shared by several nodes; its records are the events of events.ts), the
+// vendor's revocations (in the directory, or in that database), and the use cases over them. The
+// one place that joins them.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,7 +18,8 @@ import { type Appliance, createAppliance } from './appliance.ts';
 import { type ApplianceIdentity, DATA_FILES, openApplianceDir } from './data-dir.ts';
 import type { DeactivationPolicy } from './decide.ts';
 import type { ApplianceEvent } from './events.ts';
-import { openRevocationStore } from './revocation-store.ts';
+import { openRevocationStore, type RevocationStore } from './revocation-store.ts';
+import { adoptRevocationsFile, openSharedRevocationStore } from './shared-revocations.ts';
 import { deserialiseState, serialiseState } from './state-snapshot.ts';
 import { type ApplianceState, emptyApplianceState, reduce } from './state.ts';
 
@@ -64,7 +67,9 @@ export async function openAppliance(
 ): Promise<OpenAppliance> {
   const identity = await openApplianceDir(dir, { passphrase: options.passphrase });
   await mkdir(ledgerDir(dir), { recursive: true, mode: 0o700 });
-  const revocations = await openRevocationStore(dir); // before the lock: a refusal leaves none
+  // The file's revocations are read before the lock (a refusal leaves none); the database's
+  // after the ledger's migrations made their table.
+  const fileRevocations = options.ledger === undefined ? await openRevocationStore(dir) : undefined;
   const common = {
     reducer: applianceReducer,
     purpose: options.purpose,
@@ -79,6 +84,24 @@ export async function openAppliance(
           ...(options.fileOps === undefined ? {} : { fileOps: options.fileOps }),
         })
       : await openPgLedger({ ...common, url: options.ledger });
+  let revocations: RevocationStore;
+  let closeRevocations = async () => {};
+  if (options.ledger === undefined) revocations = fileRevocations!;
+  else {
+    try {
+      const shared = await openSharedRevocationStore({
+        url: options.ledger,
+        purpose: options.purpose,
+      });
+      closeRevocations = () => shared.close();
+      revocations = shared;
+      await adoptRevocationsFile(dir, shared);
+    } catch (error) {
+      await closeRevocations().catch(() => undefined);
+      await ledger.close().catch(() => undefined);
+      throw error;
+    }
+  }
   const appliance = createAppliance({
     identity,
     ledger: {
@@ -98,5 +121,13 @@ export async function openAppliance(
     revocations,
     ...(options.policy === undefined ? {} : { policy: options.policy }),
   });
-  return { identity, ledger, appliance, close: () => ledger.close() };
+  return {
+    identity,
+    ledger,
+    appliance,
+    async close() {
+      await ledger.close();
+      await closeRevocations();
+    },
+  };
 }

@@ -31,6 +31,8 @@ import { seatsInUse } from './state.ts';
 export const SITE_BUNDLE_VALIDITY_SECONDS = 30 * 86400;
 const MAX_REASON_TEXT = 200;
 const LEEWAY_SECONDS = 300;
+/** Decisions made again when another node sharing the revocations kept others meanwhile. */
+const IMPORT_ATTEMPTS = 3;
 
 export interface SiteDeps {
   readonly identity: ApplianceIdentity;
@@ -46,6 +48,8 @@ export interface OfferedBundle {
   readonly name: string;
   readonly bytes: Uint8Array;
 }
+
+type Offered = OfferedBundle & { readonly bundle: RevocationBundle };
 
 export interface ImportOutcome {
   readonly name: string;
@@ -197,6 +201,39 @@ export function createSiteCases(deps: SiteDeps) {
     return { siteSequence, bundle: bundle.bytes, report, checkpoint, exportedAt: now };
   }
 
+  /** The vendor's bundles applied in order onto the streams held now (nothing is kept yet). */
+  function applyVendor(
+    vendor: readonly Offered[],
+    newestFull: number,
+    now: number,
+    step: () => void,
+  ): { streams: Streams; outcomes: ImportOutcome[]; applied: { p: Offered; stream: string }[] } {
+    let streams: Streams = store.streams;
+    const outcomes: ImportOutcome[] = [];
+    const applied: { p: Offered; stream: string }[] = [];
+    for (const p of vendor) {
+      if (p.bundle.sequence < newestFull) {
+        outcomes.push(describe(p, 'superseded'));
+        continue;
+      }
+      const result = named(p.name, () =>
+        applyParsedBundle(streams, p.bundle, {
+          trust: identity.trust,
+          verifier: deps.verifier,
+          now,
+          leewaySeconds: LEEWAY_SECONDS,
+        }),
+      );
+      step();
+      outcomes.push(describe(p, result.outcome, result.stream));
+      if (result.outcome === 'applied') {
+        streams = { ...streams, [result.stream]: result.next };
+        applied.push({ p, stream: result.stream });
+      }
+    }
+    return { streams, outcomes, applied };
+  }
+
   return {
     /** Revokes a license at this site: no new activations, revalidation answers revoked. */
     async revokeLicense(
@@ -270,7 +307,7 @@ export function createSiteCases(deps: SiteDeps) {
         return { ...o, bundle };
       });
       const outcomes: ImportOutcome[] = [];
-      const vendor: (OfferedBundle & { bundle: RevocationBundle })[] = [];
+      const vendor: Offered[] = [];
       for (const p of parsed) {
         if (p.bundle.issuer === 'vendor') vendor.push(p);
         else outcomes.push(describe(p, 'not for this appliance'));
@@ -280,32 +317,23 @@ export function createSiteCases(deps: SiteDeps) {
         ...vendor.filter((p) => p.bundle.baseSequence === 0).map((p) => p.bundle.sequence),
       );
       vendor.sort((a, b) => a.bundle.sequence - b.bundle.sequence);
-      let streams: Streams = store.streams;
-      const applied: { p: OfferedBundle & { bundle: RevocationBundle }; stream: string }[] = [];
-      for (const p of vendor) {
-        if (p.bundle.sequence < newestFull) {
-          outcomes.push(describe(p, 'superseded'));
-          continue;
+      const checked = done;
+      // Nodes sharing their revocations: decided on the latest kept, and decided again when
+      // another node kept others while these were checked (REVOCATIONS_CHANGED, nothing kept).
+      for (let attempt = 1; ; attempt++) {
+        await store.refresh();
+        done = checked;
+        const decided = applyVendor(vendor, newestFull, now, step);
+        try {
+          if (decided.applied.length > 0) await store.replace(decided.streams); // every check passed
+        } catch (error) {
+          const changed = error instanceof AirlockError && error.code === 'REVOCATIONS_CHANGED';
+          if (changed && attempt < IMPORT_ATTEMPTS) continue;
+          throw error;
         }
-        const result = named(p.name, () =>
-          applyParsedBundle(streams, p.bundle, {
-            trust: identity.trust,
-            verifier: deps.verifier,
-            now,
-            leewaySeconds: LEEWAY_SECONDS,
-          }),
-        );
-        step();
-        outcomes.push(describe(p, result.outcome, result.stream));
-        if (result.outcome === 'applied') {
-          streams = { ...streams, [result.stream]: result.next };
-          applied.push({ p, stream: result.stream });
-        }
-      }
-      if (applied.length > 0) {
-        await store.replace(streams); // every check passed: now it is kept
+        outcomes.push(...decided.outcomes);
         await Promise.all(
-          applied.map(({ p, stream }) =>
+          decided.applied.map(({ p, stream }) =>
             ledger.append(
               'revocations.imported',
               {
@@ -322,6 +350,7 @@ export function createSiteCases(deps: SiteDeps) {
             ),
           ),
         );
+        break;
       }
       onProgress(steps, steps);
       return outcomes;

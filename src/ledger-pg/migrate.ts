@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { AirlockError } from '../core/errors.ts';
 import { checkOut } from './connection.ts';
 import ledger001 from './migrations/001-ledger.ts';
+import shared002 from './migrations/002-shared-documents.ts';
 import { type PgNames, quoteIdentifier } from './schema.ts';
 
 export interface Migration {
@@ -15,7 +16,7 @@ export interface Migration {
 }
 
 /** In order of version, each one more than the last. */
-export const MIGRATIONS: readonly Migration[] = [ledger001];
+export const MIGRATIONS: readonly Migration[] = [ledger001, shared002];
 
 export interface Migrated {
   /** The schema's version before, and after. */

@@ -14,6 +14,7 @@ export interface PgNames {
   readonly records: string;
   readonly snapshots: string;
   readonly migrations: string;
+  readonly documents: string;
   /** The records table as people read it ("airlock.ledger_records"), for messages. */
   readonly recordsLabel: string;
   /** LISTEN/NOTIFY channel on which writers announce the seq of their last record. */
@@ -44,6 +45,7 @@ export function pgNames(schema: string = DEFAULT_SCHEMA): PgNames {
     records: table('ledger_records'),
     snapshots: table('ledger_snapshots'),
     migrations: table('schema_migrations'),
+    documents: table('shared_documents'),
     recordsLabel: `${schema}.ledger_records`,
     channel: `airlock_ledger_${schema}`,
     writerLock: lockKey('writer', schema),
