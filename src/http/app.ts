@@ -17,7 +17,7 @@ import type { HttpContext, HttpMiddleware, HttpState, Route } from './route.ts';
 import { activationRoutes } from './routes/activations.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
-import { healthRoutes } from './routes/health.ts';
+import { healthRoutes, type LedgerHealth } from './routes/health.ts';
 import { type LedgerAdmin, ledgerRoutes } from './routes/ledger.ts';
 import { licenseRoutes } from './routes/licenses.ts';
 import { offlineRoutes } from './routes/offline.ts';
@@ -52,9 +52,9 @@ export interface HttpAppOptions {
   /**
    * The ledger (file or PostgreSQL): its health for readiness (a ledger that cannot write makes
    * the appliance unready) and the admin's /ledger endpoints. Without it those answer
-   * LEDGER_IN_MEMORY.
+   * LEDGER_IN_MEMORY. A PostgreSQL ledger's `database` is shown and probed by readiness.
    */
-  readonly ledger?: LedgerAdmin;
+  readonly ledger?: LedgerAdmin & LedgerHealth;
 }
 
 const defaultLog = (message: string, error: unknown) => console.error(`airlock: ${message}`, error);

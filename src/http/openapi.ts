@@ -392,21 +392,39 @@ export const OPENAPI_DOCUMENT = {
     '/ready': {
       get: operation({
         id: 'ready',
-        summary: 'The appliance can sign responses (it holds a current certificate).',
+        summary:
+          'The appliance can sign responses: it holds a current certificate, and its ledger writes (a PostgreSQL ledger: its database answers this node now).',
         tag: 'meta',
         access: 'public',
         ok: {
           ...ok(
-            object({ status: { const: 'ready' }, certificateExpiresAt: { type: 'integer' } }),
+            object({
+              status: { const: 'ready' },
+              certificateExpiresAt: { type: 'integer' },
+              ledger: object(
+                {
+                  kind: { enum: ['file', 'postgres', 'memory'] },
+                  database: str('host:port/database of a PostgreSQL ledger (no user or password).'),
+                },
+                ['kind'],
+              ),
+            }),
             'Ready.',
           ),
           ...ok(
             object({
               status: { const: 'not_ready' },
-              code: { enum: ['CERTIFICATE_UNKNOWN', 'CERTIFICATE_EXPIRED'] },
+              code: {
+                enum: [
+                  'CERTIFICATE_UNKNOWN',
+                  'CERTIFICATE_EXPIRED',
+                  'LEDGER_UNAVAILABLE',
+                  'LEDGER_CORRUPT',
+                ],
+              },
               message: { type: 'string' },
             }),
-            'Not ready: no certificate yet, or it expired.',
+            'Not ready: no certificate yet, or it expired; the ledger cannot write, or its database cannot be reached.',
             '503',
           ),
         },
