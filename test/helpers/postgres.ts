@@ -1,6 +1,7 @@
 // A throwaway PostgreSQL cluster for tests: initdb in a temporary directory, one postgres server
-// on 127.0.0.1 and a free port (trust authentication, no Unix socket, fsync off), databases made
-// per test, the server stopped and started mid-test, and everything removed when the file ends.
+// on 127.0.0.1 and a free port (trust authentication, no Unix socket, fsync off unless durable),
+// databases made per test, the server stopped and started mid-test, and everything removed when
+// the file ends. The benchmarks start it durable, to compare with the file ledger's fdatasync.
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -90,13 +91,36 @@ export interface PgCluster {
   destroy(): Promise<void>;
 }
 
+export interface PgClusterOptions {
+  /**
+   * Commits reach the disk as PostgreSQL's defaults have it (fsync, synchronous_commit and
+   * full_page_writes on, shared_buffers 128MB): for measuring. Default false: fsync and
+   * full_page_writes off, for speed in tests.
+   */
+  readonly durable?: boolean;
+}
+
+/** The server settings (`-c` values) of a cluster started with these options. */
+function pgServerSettings(options: PgClusterOptions = {}): Readonly<Record<string, string>> {
+  const durability = options.durable
+    ? { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', shared_buffers: '128MB' }
+    : { fsync: 'off', full_page_writes: 'off', shared_buffers: '16MB' };
+  return {
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: '',
+    ...durability,
+    max_connections: '60',
+    log_min_messages: 'warning',
+  };
+}
+
 let databases = 0;
 
 /**
  * Starts a cluster. Throws with INSTALL_HINT when PostgreSQL is not installed: these tests fail
  * rather than skip, so a machine without it is noticed.
  */
-export async function startPgCluster(): Promise<PgCluster> {
+export async function startPgCluster(options: PgClusterOptions = {}): Promise<PgCluster> {
   const bins = findPgBinaries();
   const user = unprivilegedUser();
   const dir = mkdtempSync(join(tmpdir(), 'airlock-pg-'));
@@ -136,30 +160,15 @@ export async function startPgCluster(): Promise<PgCluster> {
   async function start(): Promise<void> {
     if (child !== null) throw new Error('the cluster is already running');
     log = '';
-    const server = spawn(
-      bins.postgres,
-      [
-        '-D',
-        data,
-        '-p',
-        String(port),
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        'unix_socket_directories=',
-        '-c',
-        'fsync=off',
-        '-c',
-        'full_page_writes=off',
-        '-c',
-        'shared_buffers=16MB',
-        '-c',
-        'max_connections=60',
-        '-c',
-        'log_min_messages=warning',
-      ],
-      { ...asUser, cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
+    const settings = Object.entries(pgServerSettings(options)).flatMap(([name, value]) => [
+      '-c',
+      `${name}=${value}`,
+    ]);
+    const server = spawn(bins.postgres, ['-D', data, '-p', String(port), ...settings], {
+      ...asUser,
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child = server;
     server.stderr!.setEncoding('utf8').on('data', (s: string) => (log = (log + s).slice(-8000)));
     server.once('exit', () => {
