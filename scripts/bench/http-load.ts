@@ -71,14 +71,17 @@ const percentile = (sorted: readonly number[], q: number): number =>
 /**
  * `clients` loops, each posting the next body and waiting for its answer, until `seconds` have
  * passed, `maxRequests` were sent, or `next` returns undefined. Requests still in flight at the deadline are waited for
- * and counted: the time measured ends with the last answer.
+ * and counted: the time measured ends with the last answer. Given several targets (nodes of one
+ * service), the requests go to them in turn, as a round-robin load balancer sends them.
  */
 export async function loadFor(
   agent: Agent,
-  target: LoadTarget,
+  targets: LoadTarget | readonly LoadTarget[],
   next: () => string | undefined,
   options: { readonly clients: number; readonly seconds: number; readonly maxRequests: number },
 ): Promise<LoadResult> {
+  const turns: readonly LoadTarget[] = Array.isArray(targets) ? targets : [targets];
+  if (turns.length === 0) throw new TypeError('loadFor needs at least one target');
   const latencies: number[] = [];
   let failure: string | undefined;
   let exhausted = false;
@@ -94,6 +97,7 @@ export async function loadFor(
           exhausted = true;
           return;
         }
+        const target = turns[sent % turns.length]!;
         const began = performance.now();
         let answer: Posted;
         try {

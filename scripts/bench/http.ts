@@ -64,7 +64,7 @@ function ceilingApp(identity: ApplianceIdentity, license: LicenseKey): Koa {
  * Both servers must answer with a response that verifies before their speeds mean anything.
  * Returns what went wrong, or undefined.
  */
-async function checkAnswer(
+export async function checkAnswer(
   agent: Agent,
   target: LoadTarget,
   json: string,
