@@ -9,6 +9,7 @@ import { ed25519Section } from './bench/ed25519.ts';
 import { httpSection } from './bench/http.ts';
 import { ledgerSection } from './bench/ledger.ts';
 import { DEFAULT_MEASURE, type MeasureOptions } from './bench/measure.ts';
+import { postgresSection } from './bench/postgres.ts';
 import { createReport, type Report } from './bench/report.ts';
 import { revocationsSection } from './bench/revocations.ts';
 import { scanSection } from './bench/scan.ts';
@@ -21,6 +22,7 @@ const SECTIONS: Readonly<
   ledger: ledgerSection,
   http: httpSection,
   'appliance-ledger': applianceLedgerSection,
+  postgres: postgresSection,
   revocations: revocationsSection,
   scan: scanSection,
   'browser-scan': browserScanSection,
