@@ -221,7 +221,7 @@ export function reduce(state: ApplianceState, event: ApplianceEvent): ApplianceS
       return state;
     }
     case 'revocations.imported':
-      return state; // the lists live in DATA/revocations.json; the record is for the audit trail
+      return state; // the lists live beside the ledger (revocation-store.ts); this is for the audit
     case 'audit':
       state.auditEvents++;
       return state;

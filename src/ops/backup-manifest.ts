@@ -1,6 +1,7 @@
 // The manifest at the end of every backup archive (`airlock-backup.json`): which airlock and data
-// format wrote it, where the ledger copy ends, and each file's size, mode and SHA-256. Pure: the
-// text written, and a strict reader that bounds and checks every field before anything trusts it.
+// format wrote it, where the ledger copy ends (or which database holds the ledger, not copied), and
+// each file's size, mode and SHA-256. Pure: the text written, and a strict reader that bounds and
+// checks every field before anything trusts it.
 
 import { AirlockError } from '../core/errors.ts';
 import { isSafeName } from './ustar.ts';
@@ -28,14 +29,35 @@ export interface BackupManifest {
   readonly dataFormat: number;
   /** Unix seconds. */
   readonly createdAt: number;
-  /** The ledger copied: its records, the last one's seq and hash; the snapshot included, if any. */
-  readonly ledger: {
-    readonly records: number;
-    readonly seq: number;
-    readonly hash: string;
-    readonly snapshotSeq: number | null;
-  };
+  /** The ledger: copied from the journal, or kept in a PostgreSQL database (not copied). */
+  readonly ledger: CopiedLedger | DatabaseLedger;
   readonly files: readonly ManifestFile[];
+}
+
+/** The journal copied: its records, the last one's seq and hash; the snapshot included, if any. */
+export interface CopiedLedger {
+  readonly records: number;
+  readonly seq: number;
+  readonly hash: string;
+  readonly snapshotSeq: number | null;
+}
+
+/** A node whose ledger is in PostgreSQL: the database's backup is PostgreSQL's (pg_dump). */
+export interface DatabaseLedger {
+  /** host:port/database (never a user or password). */
+  readonly database: string;
+  /** What to do about it, for whoever reads the manifest. */
+  readonly note: string;
+}
+
+export const isDatabaseLedger = (ledger: BackupManifest['ledger']): ledger is DatabaseLedger =>
+  'database' in ledger;
+
+export function databaseLedgerNote(database: string): DatabaseLedger {
+  return {
+    database,
+    note: `the ledger is in PostgreSQL at ${database}: back it up with pg_dump`,
+  };
 }
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -52,6 +74,12 @@ function invalid(problem: string): AirlockError {
     `The backup's manifest ${problem}: this is not a whole Airlock backup.`,
   );
 }
+
+/** A database's host:port/name, as messages show it. */
+const MAX_LABEL = 512;
+
+const isText = (value: unknown, max: number): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= max && !/\p{Cc}/u.test(value);
 
 const isCount = (value: unknown, max = Number.MAX_SAFE_INTEGER): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
@@ -82,7 +110,12 @@ export function parseManifest(bytes: Uint8Array): BackupManifest {
   }
   if (!isCount(dataFormat) || dataFormat < 1) throw invalid('has no valid dataFormat');
   if (!isCount(createdAt)) throw invalid('has no valid createdAt');
-  if (
+  if (exactKeys(ledger, ['database', 'note'])) {
+    if (!isText(ledger['database'], MAX_LABEL) || /[@\s]/.test(ledger['database'])) {
+      throw invalid('names no valid ledger database');
+    }
+    if (!isText(ledger['note'], MAX_LABEL * 2)) throw invalid('has no valid ledger note');
+  } else if (
     !exactKeys(ledger, ['records', 'seq', 'hash', 'snapshotSeq']) ||
     !isCount(ledger['records']) ||
     !isCount(ledger['seq']) ||
@@ -126,12 +159,15 @@ export function parseManifest(bytes: Uint8Array): BackupManifest {
     airlockVersion,
     dataFormat,
     createdAt,
-    ledger: {
-      records: ledger['records'] as number,
-      seq: ledger['seq'] as number,
-      hash: ledger['hash'],
-      snapshotSeq: ledger['snapshotSeq'] as number | null,
-    },
+    ledger:
+      'database' in ledger
+        ? { database: ledger['database'] as string, note: ledger['note'] as string }
+        : {
+            records: ledger['records'] as number,
+            seq: ledger['seq'] as number,
+            hash: ledger['hash'] as string,
+            snapshotSeq: ledger['snapshotSeq'] as number | null,
+          },
     files: checked,
   };
 }

@@ -2,21 +2,30 @@
 // appliance serves or not, without the ledger's lock. Every file but the journal is copied whole
 // and must be unchanged when the copy ends (else it starts again, three times at most); the journal
 // is copied up to its last whole, verified record (journal-copy.ts), and that record must still
-// be there at the end. A manifest (backup-manifest.ts) ends the archive. docs/OPERATIONS.md.
+// be there at the end. A ledger in PostgreSQL is not copied: the manifest names its database
+// (pg_dump backs it up). A manifest (backup-manifest.ts) ends the archive. docs/OPERATIONS.md.
 
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
 import { checkDataFormat, DATA_FORMAT, readDataFormat } from '../appliance/data-format.ts';
 import { EMPTY_CHAIN } from '../ledger/record.ts';
+import { databaseLabel } from '../ledger-pg/connection.ts';
 import {
   type BackupManifest,
+  databaseLedgerNote,
   MANIFEST_FORMAT,
   MANIFEST_NAME,
   manifestText,
 } from './backup-manifest.ts';
 import { copyOpenFile, modeText, openRegular, readFully, type Seen, walk } from './backup-files.ts';
-import { type CopiedFile, copyJournal, listJournal, tailStillThere } from './journal-copy.ts';
+import {
+  type CopiedFile,
+  type CopiedTail,
+  copyJournal,
+  listJournal,
+  tailStillThere,
+} from './journal-copy.ts';
 import { createTarWriter, type TarWriter } from './tar-writer.ts';
 
 export { classifyEntry, type EntryKind } from './backup-files.ts';
@@ -31,6 +40,11 @@ export interface BackupOptions {
   readonly onProgress?: (doneBytes: number, totalBytes: number) => void;
   /** Rounds before BACKUP_CHANGING (default 3). */
   readonly attempts?: number;
+  /**
+   * The ledger setting: a PostgreSQL URL when the ledger is in that database (it is not copied:
+   * the manifest names the database), undefined for the journal in the data directory.
+   */
+  readonly ledger?: string | undefined;
   /** A test seam: runs after everything is copied, before the copy is checked. */
   readonly beforeCheck?: (attempt: number) => Promise<void>;
 }
@@ -61,10 +75,17 @@ async function copyRound(
   attempt: number,
 ): Promise<Round> {
   const { now } = options;
+  const database = options.ledger === undefined ? undefined : databaseLabel(options.ledger);
   const walked = await walk(dir);
-  const segments = await listJournal(join(dir, LEDGER));
+  // A journal left from before the ledger moved to PostgreSQL is not the ledger: not copied.
+  const segments = database === undefined ? await listJournal(join(dir, LEDGER)) : [];
+  const ledgerFiles = database === undefined ? [SNAPSHOT] : [];
   let total = 0;
-  for (const path of [...walked.files, SNAPSHOT, ...segments.map((s) => relative(dir, s.path))]) {
+  for (const path of [
+    ...walked.files,
+    ...ledgerFiles,
+    ...segments.map((s) => relative(dir, s.path)),
+  ]) {
     total += (await stat(join(dir, path)).catch(() => null))?.size ?? 0;
   }
   let done = 0;
@@ -95,6 +116,16 @@ async function copyRound(
     } finally {
       await opened.handle.close();
     }
+  }
+
+  if (database !== undefined) {
+    return finishRound(dir, tar, options, format, attempt, {
+      walked,
+      seen,
+      copied,
+      ledger: databaseLedgerNote(database),
+      tail: null,
+    });
   }
 
   // The snapshot is opened before the journal is read: it is written only once its record is
@@ -138,48 +169,78 @@ async function copyRound(
       }
     }
 
-    await options.beforeCheck?.(attempt);
-    // The check: the same files, each the same inode, size and time; the last record still there.
-    const again = await walk(dir);
-    if (again.files.join('\n') !== walked.files.join('\n')) return { ok: false };
-    for (const [path, before] of seen) {
-      const now_ = await stat(join(dir, path)).catch(() => null);
-      if (
-        now_ === null ||
-        now_.ino !== before.ino ||
-        now_.size !== before.size ||
-        now_.mtimeMs !== before.mtimeMs
-      ) {
-        return { ok: false };
-      }
-    }
-    if (!(await tailStillThere(journal.tail))) return { ok: false };
-
-    const manifest: BackupManifest = {
-      format: MANIFEST_FORMAT,
-      airlockVersion: options.airlockVersion,
-      dataFormat: format,
-      createdAt: now,
+    return await finishRound(dir, tar, options, format, attempt, {
+      walked,
+      seen,
+      copied,
       ledger: {
         records: journal.head.seq,
         seq: journal.head.seq,
         hash: journal.head.hash,
         snapshotSeq,
       },
-      files: copied.map((f) => ({
-        path: f.path,
-        size: f.size,
-        mode: modeText(f.mode),
-        sha256: f.sha256,
-      })),
-    };
-    const entry = tar.begin(MANIFEST_NAME, 0o600, now);
-    await entry.write(new TextEncoder().encode(manifestText(manifest)));
-    await entry.end();
-    return { ok: true, manifest, leftOut: walked.leftOut };
+      tail: journal.tail,
+    });
   } finally {
     await snapshot?.handle.close();
   }
+}
+
+interface Copied {
+  readonly walked: { readonly files: string[]; readonly leftOut: string[] };
+  readonly seen: ReadonlyMap<string, Seen>;
+  readonly copied: readonly CopiedFile[];
+  readonly ledger: BackupManifest['ledger'];
+  /** The last journal record copied, which must still be there; null without a journal. */
+  readonly tail: CopiedTail | null;
+}
+
+/**
+ * The check (the same files, each the same inode, size and time; the journal's last record copied
+ * still there), then the manifest.
+ */
+async function finishRound(
+  dir: string,
+  tar: TarWriter,
+  options: BackupOptions,
+  format: number,
+  attempt: number,
+  round: Copied,
+): Promise<Round> {
+  const { now } = options;
+  await options.beforeCheck?.(attempt);
+  const again = await walk(dir);
+  if (again.files.join('\n') !== round.walked.files.join('\n')) return { ok: false };
+  for (const [path, before] of round.seen) {
+    const now_ = await stat(join(dir, path)).catch(() => null);
+    if (
+      now_ === null ||
+      now_.ino !== before.ino ||
+      now_.size !== before.size ||
+      now_.mtimeMs !== before.mtimeMs
+    ) {
+      return { ok: false };
+    }
+  }
+  if (!(await tailStillThere(round.tail))) return { ok: false };
+
+  const manifest: BackupManifest = {
+    format: MANIFEST_FORMAT,
+    airlockVersion: options.airlockVersion,
+    dataFormat: format,
+    createdAt: now,
+    ledger: round.ledger,
+    files: round.copied.map((f) => ({
+      path: f.path,
+      size: f.size,
+      mode: modeText(f.mode),
+      sha256: f.sha256,
+    })),
+  };
+  const entry = tar.begin(MANIFEST_NAME, 0o600, now);
+  await entry.write(new TextEncoder().encode(manifestText(manifest)));
+  await entry.end();
+  return { ok: true, manifest, leftOut: round.walked.leftOut };
 }
 
 function isInside(path: string, dir: string): boolean {

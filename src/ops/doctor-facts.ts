@@ -1,5 +1,5 @@
 // What `airlock doctor` decides on and what it says: the facts about an installation (gathered by
-// doctor-gather.ts), and its findings. Types only.
+// doctor-gather.ts; ledger-db-check.ts for a ledger in PostgreSQL), and its findings. Types only.
 
 import type { DataFormatFound } from '../appliance/data-format.ts';
 import type { LockState } from '../ledger/lock.ts';
@@ -15,6 +15,7 @@ export type CheckName =
   | 'disk space'
   | 'clock'
   | 'ledger lock'
+  | 'ledger database'
   | 'config'
   | 'ledger'
   | 'keys';
@@ -81,6 +82,13 @@ export interface DoctorFacts {
         readonly full: boolean;
       }
     | { readonly kind: 'torn'; readonly records: number; readonly file: string }
+    /** A PostgreSQL ledger: its rows, how many of the newest were read (all, with full). */
+    | {
+        readonly kind: 'rows';
+        readonly records: number;
+        readonly checked: number;
+        readonly full: boolean;
+      }
     | {
         readonly kind: 'bad';
         readonly seq: number;
@@ -89,6 +97,20 @@ export interface DoctorFacts {
         readonly reason: BadRecordReason;
       }
     | { readonly kind: 'unreadable'; readonly problem: string };
+  /**
+   * The ledger's database when the ledger setting names PostgreSQL (absent: the journal in the
+   * directory). Its ledger and revocations facts are then the database's, read when it answers
+   * with a schema this airlock knows.
+   */
+  readonly database?: {
+    /** host:port/database. */
+    readonly label: string;
+    readonly state:
+      | { readonly kind: 'unreachable'; readonly problem: string }
+      /** No ledger's tables in it (yet). */
+      | { readonly kind: 'empty' }
+      | { readonly kind: 'schema'; readonly version: number; readonly known: number };
+  };
   /** Private key files (relative paths) and whether each is sealed with a passphrase. */
   readonly keys: readonly { readonly path: string; readonly sealed: boolean }[];
 }

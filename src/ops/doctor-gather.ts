@@ -1,6 +1,7 @@
 // The thin shell of `airlock doctor`: gathers the facts doctor.ts decides on, reading only (no
 // lock, no passphrase): modes and owners, certificates, the revocations held, free space, the
-// ledger's lock and a quick check of its chain. A fact that cannot be read becomes a finding.
+// ledger's lock and a quick check of its chain (for a ledger in PostgreSQL: its database, schema
+// and rows, ledger-db-check.ts). A fact that cannot be read becomes a finding.
 
 import { lstat, readdir, readFile, statfs } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -19,6 +20,7 @@ import type { ServeConfig } from '../http/config.ts';
 import { inspectLock } from '../ledger/lock.ts';
 import { base64urlnopad } from '@scure/base';
 import type { DoctorFacts, PathFacts } from './doctor-facts.ts';
+import { checkLedgerDatabase } from './ledger-db-check.ts';
 import { quickCheckLedger } from './ledger-quick-check.ts';
 
 export interface GatherOptions {
@@ -162,11 +164,13 @@ export async function gatherFacts(dir: string, options: GatherOptions): Promise<
     return { ...base, ...UNKNOWN }; // no layout this airlock knows: only the format is reported
   }
   const ledgerDir = join(dir, DATA_FILES.ledger);
-  const [paths, tls, certificate, revocations, keys, mode, lock] = await Promise.all([
+  // The ledger setting: a ledger in PostgreSQL is checked there, with the revocations it holds.
+  const url = options.config.kind === 'invalid' ? undefined : options.config.serve.ledger;
+  const [paths, tls, certificate, fileRevocations, keys, mode, lock] = await Promise.all([
     pathsOf(dir),
     tlsOf(dir, options),
     certificateOf(dir),
-    revocationsOf(dir),
+    url === undefined ? revocationsOf(dir) : null,
     keysOf(dir),
     modeOf(dir),
     inspectLock(ledgerDir).catch(() => ({ state: 'unreadable' }) as const),
@@ -174,10 +178,16 @@ export async function gatherFacts(dir: string, options: GatherOptions): Promise<
   const disk = await statfs(dir)
     .then((s) => ({ available: s.bavail * s.bsize, total: s.blocks * s.bsize }))
     .catch(() => null);
-  const ledger = await quickCheckLedger(ledgerDir, options.full).catch((error: unknown) => ({
-    result: { kind: 'unreadable', problem: problemOf(error) } as const,
-    lastRecordAt: null,
-  }));
+  const inDatabase =
+    url === undefined ? undefined : await checkLedgerDatabase(url, { full: options.full });
+  const ledger =
+    inDatabase !== undefined
+      ? { result: inDatabase.ledger, lastRecordAt: inDatabase.lastRecordAt }
+      : await quickCheckLedger(ledgerDir, options.full).catch((error: unknown) => ({
+          result: { kind: 'unreadable', problem: problemOf(error) } as const,
+          lastRecordAt: null,
+        }));
+  const revocations = inDatabase?.revocations ?? fileRevocations ?? { kind: 'none' };
   return {
     ...base,
     paths,
@@ -196,5 +206,6 @@ export async function gatherFacts(dir: string, options: GatherOptions): Promise<
           : { kind: 'none' },
     ledger: ledger.result,
     keys,
+    ...(inDatabase === undefined ? {} : { database: inDatabase.database }),
   };
 }

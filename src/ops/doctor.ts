@@ -3,6 +3,7 @@
 // time, the user and every file's state are facts, so each finding is tested on its own.
 
 import { DATA_FORMAT } from '../appliance/data-format.ts';
+import { databaseFinding, databaseRead, rowsFinding } from './doctor-database.ts';
 import type { DoctorFacts, Finding } from './doctor-facts.ts';
 import { certificateFinding, clockFinding, revocationFinding, tlsFinding } from './doctor-time.ts';
 import { fail, octal, ok, warn } from './doctor-words.ts';
@@ -185,6 +186,16 @@ function configFinding(f: DoctorFacts): Finding {
 
 function ledgerFinding(f: DoctorFacts): Finding {
   const l = f.ledger;
+  if (f.database !== undefined) {
+    return (
+      rowsFinding(f, f.database) ??
+      fail(
+        'ledger',
+        'the ledger database was not checked.',
+        `airlock ledger verify --data ${f.dir}`,
+      )
+    );
+  }
   const verify = `airlock ledger verify --data ${f.dir}; restore the data directory from a backup (airlock restore)`;
   switch (l.kind) {
     case 'ok':
@@ -211,6 +222,8 @@ function ledgerFinding(f: DoctorFacts): Finding {
       );
     case 'unreadable':
       return fail('ledger', l.problem, verify);
+    case 'rows':
+      return fail('ledger', 'the journal was read as a database.', verify); // never: see above
   }
 }
 
@@ -233,17 +246,21 @@ export function diagnose(facts: DoctorFacts): Finding[] {
   const known =
     facts.format !== null && facts.format !== 'unreadable' && facts.format.format <= DATA_FORMAT;
   if (!known) return [format];
+  const { database } = facts;
+  // A ledger in PostgreSQL: no journal lock; its ledger and revocations are read from the database,
+  // so they are reported only when it answered with a schema this airlock knows.
+  const read = database === undefined || databaseRead(database);
   return [
     format,
     ...permissionFindings(facts),
     tlsFinding(facts),
     certificateFinding(facts),
-    revocationFinding(facts),
+    ...(read ? [revocationFinding(facts)] : []),
     diskFinding(facts),
     clockFinding(facts),
-    lockFinding(facts),
+    database === undefined ? lockFinding(facts) : databaseFinding(database),
     configFinding(facts),
-    ledgerFinding(facts),
+    ...(read ? [ledgerFinding(facts)] : []),
     keysFinding(facts),
   ];
 }

@@ -2,7 +2,9 @@
 // checked before it is trusted (the archive's headers, then its manifest), extracted into a temp
 // directory beside the target, each file checked against its SHA-256, the ledger's chain verified,
 // the restore recorded in the ledger (its counters jump past the replaced appliance's), and only
-// then renamed into place: a refused restore leaves no target behind. docs/OPERATIONS.md.
+// then renamed into place: a refused restore leaves no target behind. A node whose ledger is in
+// PostgreSQL has none in its backup: the database is restored with PostgreSQL's tools (and
+// mark-restored.ts jumps its counters). docs/OPERATIONS.md.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { type FileHandle, chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -20,6 +22,8 @@ import { verifyLedger } from '../ledger/verify.ts';
 import { errorCode, syncDirectory } from '../node/atomic-file.ts';
 import {
   type BackupManifest,
+  type CopiedLedger,
+  isDatabaseLedger,
   MANIFEST_NAME,
   MAX_FILE_BYTES,
   MAX_FILES,
@@ -41,8 +45,13 @@ export interface RestoreResult {
   readonly manifest: BackupManifest;
   /** The restored directory is of an older data format: `airlock upgrade` comes next. */
   readonly needsUpgrade: boolean;
-  /** The record of the restore appended to the ledger: the new head, and where the counters went. */
-  readonly recorded: { readonly head: ChainHead } & RestoreJump;
+  /**
+   * The record of the restore appended to the ledger: the new head, and where the counters went.
+   * Null for a node whose ledger is in PostgreSQL (`database`): the backup holds no ledger.
+   */
+  readonly recorded: ({ readonly head: ChainHead } & RestoreJump) | null;
+  /** host:port/database of a ledger kept in PostgreSQL (not in the backup), or null. */
+  readonly database: string | null;
 }
 
 const CHUNK = 1024 * 1024;
@@ -137,6 +146,9 @@ async function readManifest(
     if (listed.path !== entry.name || listed.size !== entry.size) {
       throw mismatch(from, `${entry.name} (${entry.size} bytes) is not the file listed there`);
     }
+    if (isDatabaseLedger(manifest.ledger) && entry.name.startsWith('ledger/')) {
+      throw mismatch(from, `it holds ${entry.name}, but its ledger is in a database`);
+    }
   }
   return { manifest, entries };
 }
@@ -188,8 +200,8 @@ async function extract(
 }
 
 /** The restored ledger verifies and ends exactly where the manifest says. */
-async function checkLedger(from: string, temp: string, manifest: BackupManifest): Promise<void> {
-  const { seq, hash } = manifest.ledger;
+async function checkLedger(from: string, temp: string, ledger: CopiedLedger): Promise<void> {
+  const { seq, hash } = ledger;
   const journal = await stat(join(temp, 'ledger', 'journal')).catch(() => null);
   if (journal === null) {
     if (seq === 0) return;
@@ -218,8 +230,9 @@ async function checkLedger(from: string, temp: string, manifest: BackupManifest)
 async function recordRestore(
   temp: string,
   manifest: BackupManifest,
+  copied: CopiedLedger,
   options: RestoreOptions,
-): Promise<RestoreResult['recorded']> {
+): Promise<NonNullable<RestoreResult['recorded']>> {
   const dir = join(temp, DATA_FILES.ledger);
   await mkdir(dir, { recursive: true, mode: 0o700 }); // a backup of a ledger never written to
   const ledger = await openLedger({
@@ -232,11 +245,7 @@ async function recordRestore(
     const jump = restoreJump(ledger.state, manifest.createdAt, options.now);
     const event: ApplianceEvents['appliance.restored'] = {
       at: options.now,
-      backup: {
-        createdAt: manifest.createdAt,
-        seq: manifest.ledger.seq,
-        hash: manifest.ledger.hash,
-      },
+      backup: { createdAt: manifest.createdAt, seq: copied.seq, hash: copied.hash },
       elapsed: jump.elapsed,
       lastActivationId: jump.lastActivationId,
       siteSequence: jump.siteSequence,
@@ -277,8 +286,12 @@ export async function restoreBackup(
       if (format === null || format.format !== manifest.dataFormat) {
         throw mismatch(from, `its settings file is not of data format ${manifest.dataFormat}`);
       }
-      await checkLedger(from, temp, manifest);
-      recorded = await recordRestore(temp, manifest, options);
+      if (isDatabaseLedger(manifest.ledger)) {
+        recorded = null; // the database is PostgreSQL's to back up and restore
+      } else {
+        await checkLedger(from, temp, manifest.ledger);
+        recorded = await recordRestore(temp, manifest, manifest.ledger, options);
+      }
       await checkTarget(target); // nothing appeared there meanwhile
       await rename(temp, target); // over an empty directory too (rename(2))
       await syncDirectory(dirname(resolve(target)));
@@ -286,7 +299,13 @@ export async function restoreBackup(
       await rm(temp, { recursive: true, force: true });
       throw error;
     }
-    return { target, manifest, needsUpgrade: manifest.dataFormat < DATA_FORMAT, recorded };
+    return {
+      target,
+      manifest,
+      needsUpgrade: manifest.dataFormat < DATA_FORMAT,
+      recorded,
+      database: isDatabaseLedger(manifest.ledger) ? manifest.ledger.database : null,
+    };
   } finally {
     await handle.close();
   }

@@ -2,6 +2,7 @@
 // lock throughout (never beside a serving appliance), takes a backup first, gathers the facts each
 // migration (migrations.ts) plans from, applies the steps in order, and records the upgrade in the
 // ledger's audit trail. Already current: nothing to do. Newer: DATA_FORMAT_NEWER, never a downgrade.
+// A ledger in PostgreSQL is neither locked nor copied here: the audit record goes to the database.
 
 import { chmod, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -20,6 +21,8 @@ import {
 import { generateTlsCertificate, TLS_CERT_FILE } from '../appliance/tls-files.ts';
 import { acquireLock } from '../ledger/lock.ts';
 import { openJournal } from '../ledger/journal.ts';
+import { openPgLedger } from '../ledger-pg/pg-ledger.ts';
+import { applianceReducer } from '../appliance/service.ts';
 import { errorCode, readFileBounded, syncDirectory, writeFileAtomic } from '../node/atomic-file.ts';
 import { createBackup } from './backup.ts';
 import { type DataFacts, migrationsFrom, type Step } from './migrations.ts';
@@ -33,6 +36,12 @@ export interface UpgradeOptions {
   /** From the serving configuration: certificate files named outside DATA, and tls_hosts. */
   readonly tlsConfigured: boolean;
   readonly tlsHosts: readonly string[];
+  /**
+   * The ledger setting: a PostgreSQL URL when the ledger is in that database. Then no journal is
+   * locked, backed up or written: the backup names the database, and the upgrade is audited in
+   * it (its schema is the ledger's own business, migrated when a node opens it).
+   */
+  readonly ledger?: string | undefined;
   /** A test seam: runs after each step is applied (a throw stands for a crash there). */
   readonly afterStep?: (step: Step, index: number) => void | Promise<void>;
 }
@@ -151,24 +160,52 @@ export function defaultBackupPath(dir: string, now: number): string {
   return join(dirname(resolve(dir)), `${basename(resolve(dir))}-before-upgrade-${stamp}.tar`);
 }
 
+function auditEntry(from: number, options: UpgradeOptions) {
+  return {
+    at: options.now,
+    action: 'airlock upgrade',
+    result: 'ok',
+    actor: 'cli',
+    detail: `data format ${from} to ${DATA_FORMAT}, by airlock ${options.airlockVersion}`,
+  };
+}
+
 /** Records the upgrade in the audit trail; the lock is held, so nothing else appends. */
 async function audit(dir: string, from: number, options: UpgradeOptions): Promise<void> {
   const journal = await openJournal({ dir: join(dir, DATA_FILES.ledger) });
   try {
-    await journal.append(
-      'audit',
-      {
-        at: options.now,
-        action: 'airlock upgrade',
-        result: 'ok',
-        actor: 'cli',
-        detail: `data format ${from} to ${DATA_FORMAT}, by airlock ${options.airlockVersion}`,
-      },
-      options.now * 1000,
-    );
+    await journal.append('audit', auditEntry(from, options), options.now * 1000);
   } finally {
     await journal.close();
   }
+}
+
+/**
+ * Where the upgrade is audited: the data directory's journal, under its lock (never beside a
+ * serving appliance); or the PostgreSQL ledger, opened first so that a database out of reach
+ * refuses the upgrade before anything changed. No lock then: a serving airlock refuses a
+ * directory of an older format, so none serves it while it is upgraded.
+ */
+async function openAuditTrail(
+  dir: string,
+  options: UpgradeOptions,
+): Promise<{ record(from: number): Promise<void>; close(): Promise<void> }> {
+  if (options.ledger === undefined) {
+    await mkdir(join(dir, DATA_FILES.ledger), { recursive: true, mode: 0o700 });
+    const lock = await acquireLock(join(dir, DATA_FILES.ledger), { purpose: 'airlock upgrade' });
+    return { record: (from) => audit(dir, from, options), close: () => lock.release() };
+  }
+  const ledger = await openPgLedger({
+    url: options.ledger,
+    reducer: applianceReducer,
+    purpose: 'airlock upgrade',
+  });
+  return {
+    async record(from) {
+      await ledger.append('audit', auditEntry(from, options), options.now * 1000);
+    },
+    close: () => ledger.close(),
+  };
 }
 
 export async function upgradeDataDir(dir: string, options: UpgradeOptions): Promise<UpgradeResult> {
@@ -184,8 +221,7 @@ export async function upgradeDataDir(dir: string, options: UpgradeOptions): Prom
   if (found.format === DATA_FORMAT) {
     return { dir, from: found.format, to: found.format, backup: null, steps: [] };
   }
-  await mkdir(join(dir, DATA_FILES.ledger), { recursive: true, mode: 0o700 });
-  const lock = await acquireLock(join(dir, DATA_FILES.ledger), { purpose: 'airlock upgrade' });
+  const trail = await openAuditTrail(dir, options);
   try {
     const backup =
       options.backup === null ? null : (options.backup ?? defaultBackupPath(dir, options.now));
@@ -194,6 +230,7 @@ export async function upgradeDataDir(dir: string, options: UpgradeOptions): Prom
         out: backup,
         now: options.now,
         airlockVersion: options.airlockVersion,
+        ledger: options.ledger,
       }).catch((error: unknown) => {
         if (!['EACCES', 'EPERM', 'EROFS'].includes(errorCode(error) ?? '')) throw error;
         throw new AirlockError(
@@ -213,9 +250,9 @@ export async function upgradeDataDir(dir: string, options: UpgradeOptions): Prom
         await options.afterStep?.(step, steps.length - 1);
       }
     }
-    await audit(dir, found.format, options);
+    await trail.record(found.format);
     return { dir, from: found.format, to: DATA_FORMAT, backup, steps };
   } finally {
-    await lock.release();
+    await trail.close();
   }
 }

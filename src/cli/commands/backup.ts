@@ -1,10 +1,13 @@
 // `airlock backup --data DIR --out FILE.tar`: a consistent copy of the data directory in one tar
-// file (mode 0600), taken whether or not `airlock serve` runs on it. docs/OPERATIONS.md.
+// file (mode 0600), taken whether or not `airlock serve` runs on it; a ledger in PostgreSQL is
+// named, not copied. docs/OPERATIONS.md.
 
 import { createBackup } from '../../ops/backup.ts';
+import { isDatabaseLedger } from '../../ops/backup-manifest.ts';
 import { airlockVersion } from '../../node/build-info.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
+import { ledgerSetting } from '../config-file.ts';
 import { bytesText, list, outcome, plural } from '../output.ts';
 
 const backup: Command = {
@@ -24,6 +27,10 @@ const backup: Command = {
     'manifest: the airlock version and data format, the ledger head copied and the SHA-256 of',
     'every file. It is written 0600 (it holds the private keys) and appears only when whole; an',
     'existing file is never replaced. Restore it with `airlock restore --from FILE --data NEWDIR`.',
+    '',
+    'A node whose ledger is in PostgreSQL (the `ledger` setting) is backed up without it: the',
+    'manifest names the database (host:port/name), which is backed up with PostgreSQL’s own',
+    'tools (pg_dump). docs/OPERATIONS.md says how the two go together.',
   ].join('\n'),
   options: {
     ...DATA_OPTION,
@@ -33,13 +40,16 @@ const backup: Command = {
   async run(args, ctx) {
     const dir = args.required('data');
     const progress = ctx.progress('backing up', bytesText);
+    const ledger = await ledgerSetting(dir, ctx);
     const result = await createBackup(dir, {
       out: args.required('out'),
       now: ctx.now(),
       airlockVersion: airlockVersion(),
+      ledger,
       onProgress: (done, total) => progress.update(done, total),
     }).finally(() => progress.finish());
     const { manifest } = result;
+    const copied = manifest.ledger;
     return outcome(
       {
         out: result.out,
@@ -53,7 +63,9 @@ const backup: Command = {
       },
       [
         `Backed up ${dir} to ${result.out}: ${plural(manifest.files.length, 'file')}, ${bytesText(result.bytes)}.`,
-        `Ledger: ${plural(manifest.ledger.records, 'record')}${manifest.ledger.seq > 0 ? `, ending at record ${manifest.ledger.seq} (hash ${manifest.ledger.hash})` : ''}. Data format ${manifest.dataFormat}.`,
+        isDatabaseLedger(copied)
+          ? `Ledger: not in this backup: ${copied.note}. Data format ${manifest.dataFormat}.`
+          : `Ledger: ${plural(copied.records, 'record')}${copied.seq > 0 ? `, ending at record ${copied.seq} (hash ${copied.hash})` : ''}. Data format ${manifest.dataFormat}.`,
         ...(result.leftOut.length > 0
           ? [`Left out (not files the appliance makes): ${list(result.leftOut)}.`]
           : []),

@@ -1,10 +1,13 @@
 // `airlock restore --from FILE.tar --data NEWDIR`: a backup back into a new data directory, every
-// file checked against the manifest and the ledger verified before it appears. docs/OPERATIONS.md.
+// file checked against the manifest and the ledger verified before it appears (a ledger kept in
+// PostgreSQL is not in the backup: the output says what to do about it). docs/OPERATIONS.md.
 
 import { formatActivationId } from '../../core/ids.ts';
 import { airlockVersion } from '../../node/build-info.ts';
+import { isDatabaseLedger } from '../../ops/backup-manifest.ts';
 import { restoreBackup } from '../../ops/restore.ts';
 import type { Command, CommandGroup } from '../command.ts';
+import { ledgerSetting } from '../config-file.ts';
 import { bytesText, outcome, plural, when } from '../output.ts';
 
 const restore: Command = {
@@ -26,6 +29,10 @@ const restore: Command = {
     'issued since (more, the older the backup), so no machine gets an ID twice and isolated',
     'machines accept the next site bundle. The vendor’s next report check shows the rollback.',
     '',
+    'A node whose ledger is in PostgreSQL has none in its backup: the restored node uses the',
+    'database named in the manifest as it is. If the database itself was put back from an older',
+    'dump, `airlock ledger mark-restored --data NEWDIR` moves its counters on (docs/OPERATIONS.md).',
+    '',
     'A backup of an older data format is restored as it is; run `airlock upgrade` on it next.',
     'One of a newer format is refused (DATA_FORMAT_NEWER).',
   ].join('\n'),
@@ -43,16 +50,42 @@ const restore: Command = {
       onProgress: (done, total) => progress.update(done, total),
     }).finally(() => progress.finish());
     const { manifest, recorded } = result;
+    const start = result.needsUpgrade
+      ? `It is in data format ${manifest.dataFormat}: run \`airlock upgrade --data ${target}\` before serving it.`
+      : `Start it with: airlock serve --data ${target}`;
+    const common = {
+      dataDir: target,
+      files: manifest.files.length,
+      dataFormat: manifest.dataFormat,
+      airlockVersion: manifest.airlockVersion,
+      createdAt: manifest.createdAt,
+      ledger: manifest.ledger,
+      needsUpgrade: result.needsUpgrade,
+    };
+    const restored = `Restored ${plural(manifest.files.length, 'file')} into ${target} from the backup taken ${when(manifest.createdAt)} by airlock ${manifest.airlockVersion}.`;
+    if (recorded === null || isDatabaseLedger(manifest.ledger)) {
+      const database = result.database!;
+      const setting = await ledgerSetting(target, ctx);
+      return outcome(
+        { ...common, database, ledgerSetting: setting !== undefined, recorded: null },
+        [
+          restored,
+          `The ledger is in PostgreSQL at ${database}, not in this backup: the restored node uses that database as it is.`,
+          ...(setting === undefined
+            ? [
+                `Its ledger setting is not in the restored directory: set ledger = "postgres://…" in ${target}/airlock.toml (or AIRLOCK_LEDGER) before serving, or it would start an empty ledger of its own.`,
+              ]
+            : []),
+          `If the database was put back from an older dump, run \`airlock ledger mark-restored --data ${target}\` once, before any node serves (docs/OPERATIONS.md).`,
+          start,
+        ],
+      );
+    }
     const was = (last: number, shown: string) => (last === 0 ? 'none before' : `was ${shown}`);
+    const copied = manifest.ledger;
     return outcome(
       {
-        dataDir: target,
-        files: manifest.files.length,
-        dataFormat: manifest.dataFormat,
-        airlockVersion: manifest.airlockVersion,
-        createdAt: manifest.createdAt,
-        ledger: manifest.ledger,
-        needsUpgrade: result.needsUpgrade,
+        ...common,
         recorded: {
           ledger: recorded.head,
           elapsed: recorded.elapsed,
@@ -64,12 +97,10 @@ const restore: Command = {
         },
       },
       [
-        `Restored ${plural(manifest.files.length, 'file')} into ${target} from the backup taken ${when(manifest.createdAt)} by airlock ${manifest.airlockVersion}.`,
-        `Ledger verified: ${plural(manifest.ledger.records, 'record')}${manifest.ledger.seq > 0 ? `, ending at record ${manifest.ledger.seq} (hash ${manifest.ledger.hash})` : ''}.`,
+        restored,
+        `Ledger verified: ${plural(copied.records, 'record')}${copied.seq > 0 ? `, ending at record ${copied.seq} (hash ${copied.hash})` : ''}.`,
         `Restore recorded as ledger record ${recorded.head.seq}: activation IDs go on after ${formatActivationId(recorded.lastActivationId.to)} (${was(recorded.lastActivationId.from, formatActivationId(recorded.lastActivationId.from))}), site bundles after ${recorded.siteSequence.to} (${was(recorded.siteSequence.from, String(recorded.siteSequence.from))}): past what the appliance it replaces can have issued since the backup.`,
-        result.needsUpgrade
-          ? `It is in data format ${manifest.dataFormat}: run \`airlock upgrade --data ${target}\` before serving it.`
-          : `Start it with: airlock serve --data ${target}`,
+        start,
       ],
     );
   },

@@ -45,6 +45,10 @@ const upgrade: Command = {
     'the new format into appliance.json in one atomic step: interrupted, the directory is still',
     'of the old format, and running the command again finishes the work.',
     '',
+    'With a ledger in PostgreSQL (the `ledger` setting) no journal is locked or copied: the',
+    'backup names the database, the upgrade is audited there, and the database’s own schema is',
+    'migrated by the nodes themselves when they open it.',
+    '',
     'A directory already of this format is left as it is. One of a newer format is refused',
     '(DATA_FORMAT_NEWER): an airlock never downgrades a data directory.',
     'docs/OPERATIONS.md lists what each migration does.',
@@ -66,6 +70,7 @@ const upgrade: Command = {
       backup: args.flag('no-backup') ? null : (args.string('backup') ?? undefined),
       tlsConfigured: config.tlsCert !== undefined,
       tlsHosts: config.tlsHosts,
+      ledger: config.ledger,
     });
     const data = {
       dataDir: dir,
