@@ -35,7 +35,7 @@ const WARMUP_SECONDS = 1;
 /** Challenges are made before each run, for at most this many requests. */
 const MAX_CHALLENGES_PER_RUN = 30_000;
 /** Bodies are made for at least this rate (a cold warm-up underestimates; the rest carry over). */
-const LEAST_RATE_PROVIDED = 5000;
+const LEAST_RATE_PROVIDED = 10_000;
 /** No run sends more than this, however fast the servers. */
 const MAX_REQUESTS_PER_RUN = 50_000;
 const TITLE = `Activations over HTTP by ledger: file vs PostgreSQL (1 and 3 nodes), ${CLIENTS} keep-alive clients`;
