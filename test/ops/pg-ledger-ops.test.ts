@@ -210,7 +210,7 @@ test.serial(
 );
 
 test.serial(
-  'a ledger setting from the environment is not in the backup: the restore says to set it',
+  'a ledger setting from the environment or a settings file elsewhere is not in the backup: the restore says to set it',
   async (t) => {
     const node = await pgNode(t);
     await rm(join(node.data, 'airlock.toml'));
@@ -222,6 +222,14 @@ test.serial(
     t.like(backedUp.json['ledger'], { database: labelOf(node.url) });
     const restored = await cli(['restore', '--from', out, '--data', join(node.root, 'r')]);
     t.like(restored.json, { ledgerSetting: false });
+    // Or from a settings file elsewhere (an installation's /etc/airlock/airlock.toml).
+    const settings = join(node.root, 'etc-airlock.toml');
+    await writeFile(settings, `ledger = "${node.url}"\n`);
+    const named = await cli([
+      'backup',
+      ...['--data', node.data, '--out', join(node.root, 'named.tar'), '--config', settings],
+    ]);
+    t.like(named.json['ledger'], { database: labelOf(node.url) });
   },
 );
 

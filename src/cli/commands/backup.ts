@@ -7,14 +7,15 @@ import { isDatabaseLedger } from '../../ops/backup-manifest.ts';
 import { airlockVersion } from '../../node/build-info.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { Command, CommandGroup } from '../command.ts';
-import { ledgerSetting } from '../config-file.ts';
+import { CONFIG_OPTION, configSources } from '../config-file.ts';
+import { readSetting } from '../../http/config.ts';
 import { bytesText, list, outcome, plural } from '../output.ts';
 
 const backup: Command = {
   group: 'backup',
   name: '',
   summary: 'copy a data directory into one tar file, while it serves or not',
-  usage: '--data DIR --out FILE.tar',
+  usage: '--data DIR --out FILE.tar [--config FILE]',
   help: [
     'Copies everything needed to bring the appliance back: its keys (sealed or not), certificates,',
     'trust file, settings, users and tokens, TLS files, revocation data, DATA/airlock.toml, and the',
@@ -34,13 +35,15 @@ const backup: Command = {
   ].join('\n'),
   options: {
     ...DATA_OPTION,
+    ...CONFIG_OPTION,
     out: { type: 'string', value: 'FILE.tar', help: 'the archive to write (must not exist)' },
   },
   required: ['data', 'out'],
   async run(args, ctx) {
     const dir = args.required('data');
     const progress = ctx.progress('backing up', bytesText);
-    const ledger = await ledgerSetting(dir, ctx);
+    // The journal here, or a database: the ledger setting as serve reads it.
+    const ledger = readSetting('ledger', await configSources(dir, args.string('config'), {}, ctx));
     const result = await createBackup(dir, {
       out: args.required('out'),
       now: ctx.now(),
