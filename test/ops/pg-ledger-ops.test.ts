@@ -210,6 +210,44 @@ test.serial(
 );
 
 test.serial(
+  'a backup that names a database but holds ledger files is refused, nothing restored',
+  async (t) => {
+    const root = await tempRoot(t);
+    const data = join(root, 'data');
+    await initApplianceDir(data, { now: now() });
+    const open = await openAppliance(data, { clock: now, random, purpose: 'file ledger' });
+    await open.appliance.audit({ action: 'a record', result: 'ok' });
+    await open.close();
+    const { manifest } = await createBackup(data, {
+      out: join(root, 'file.tar'),
+      now: now(),
+      airlockVersion: '0.2.0',
+    });
+    // The same files, with a manifest that says the ledger is in a database.
+    const unpacked = join(root, 'unpacked');
+    await run('mkdir', [unpacked]);
+    await run('tar', ['-xf', join(root, 'file.tar'), '-C', unpacked]);
+    await writeFile(
+      join(unpacked, 'airlock-backup.json'),
+      `${JSON.stringify({ ...manifest, ledger: { database: 'db:5432/airlock', note: 'crafted' } }, null, 2)}\n`,
+    );
+    const crafted = join(root, 'crafted.tar');
+    const names = [...manifest.files.map((f) => f.path), 'airlock-backup.json'];
+    await run('tar', ['--format=ustar', '-cf', crafted, '-C', unpacked, ...names]);
+    const target = join(root, 'restored');
+    await t.throwsAsync(restoreBackup(crafted, target, { now: now(), airlockVersion: '0.2.0' }), {
+      code: 'BACKUP_MISMATCH',
+      message: /it holds ledger\/journal\/0000000001\.jsonl, but its ledger is in a database/,
+    });
+    t.is(await stat(target).catch(() => null), null);
+    t.deepEqual(
+      (await readdir(root)).filter((name) => name.includes('restore-')),
+      [],
+    );
+  },
+);
+
+test.serial(
   'a ledger setting from the environment or a settings file elsewhere is not in the backup: the restore says to set it',
   async (t) => {
     const node = await pgNode(t);
