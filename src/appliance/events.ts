@@ -71,7 +71,7 @@ export interface LicenseReplaced {
   readonly at: number;
 }
 
-/** Revocation bundles imported from the vendor (the lists themselves: DATA/revocations.json). */
+/** Revocation bundles imported from the vendor (the lists: revocation-store.ts, beside the ledger). */
 export interface RevocationsImported {
   readonly stream: string;
   readonly sequence: number;
