@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { DATA_FILES } from '../../appliance/data-dir.ts';
 import { verifyApplianceLedger } from '../../appliance/ledger-readers.ts';
+import { copyRevocationsToDatabase } from '../../appliance/shared-revocations.ts';
 import { applianceReducer, ledgerDir } from '../../appliance/service.ts';
 import type { ApplianceState } from '../../appliance/state.ts';
 import { AirlockError } from '../../core/errors.ts';
@@ -23,6 +24,11 @@ import type { CliContext } from '../context.ts';
 import { outcome, plural } from '../output.ts';
 
 const PURPOSE = 'moving the ledger (airlock ledger migrate)';
+const REVOCATION_WORDS = {
+  copied: "The vendor's revocations it held were copied into the database too.",
+  'no-file': 'It held no vendor revocations.',
+  'database-holds-some': "The database holds vendor revocations already: the node's were left out.",
+} as const;
 const isUrl = (text: string) => /^postgres(ql)?:\/\//.test(text);
 
 /** The ledger setting written into (or to be removed from) DIR/airlock.toml. */
@@ -149,10 +155,12 @@ export const migrate: Command = {
     }
     if (isUrl(to)) {
       const head = await toDatabase(from, to, ctx);
+      const revocations = await copyRevocationsToDatabase(from, { url: to, purpose: PURPOSE });
       const pointed = await pointAt(from, to);
       const database = databaseLabel(to);
-      return outcome({ from, to: database, ...head, setting: pointed }, [
+      return outcome({ from, to: database, ...head, setting: pointed, revocations }, [
         `Moved ${plural(head.records, 'record')} from ${from} into the database at ${database}; it verifies, ending at record ${head.seq} (hash ${head.hash}).`,
+        REVOCATION_WORDS[revocations.outcome],
         pointed === 'written'
           ? `${from}/${CONFIG_FILE_NAME} now says ledger = "…${database}": serve and every command use the database.`
           : pointed === 'already'

@@ -5,6 +5,7 @@ import { verifyApplianceLedger } from '../../appliance/ledger-readers.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import { ledgerSetting } from '../config-file.ts';
 import { migrate } from './ledger-migrate.ts';
+import { markRestored } from './mark-restored.ts';
 import type { Command, CommandGroup } from '../command.ts';
 import { bytesText, outcome, plural } from '../output.ts';
 
@@ -58,5 +59,5 @@ const verify: Command = {
 export const ledgerCommands: CommandGroup = {
   name: 'ledger',
   title: 'Site administrators: the activation ledger',
-  commands: [verify, migrate],
+  commands: [verify, migrate, markRestored],
 };
