@@ -126,8 +126,11 @@ export async function openAppliance(
     ledger,
     appliance,
     async close() {
-      await ledger.close();
-      await closeRevocations();
+      try {
+        await ledger.close();
+      } finally {
+        await closeRevocations();
+      }
     },
   };
 }
