@@ -68,6 +68,44 @@ export async function documentStamp(
   return row === undefined ? NO_DOCUMENT : { version: Number(row.version), sha256: row.sha256 };
 }
 
+/**
+ * Runs `work` in a transaction whose statements may take DOCUMENT_TIMEOUT_MS; commits when it
+ * returns. Nothing is sent before BEGIN has succeeded, so a dead pooled connection is replaced.
+ * For a write, a connection lost during COMMIT is CommitOutcomeUnknown.
+ */
+async function inLongTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  write = false,
+): Promise<T> {
+  const client = await retried(async () => {
+    const fresh = await checkOut(pool);
+    try {
+      await fresh.query(
+        `BEGIN; SET LOCAL statement_timeout = ${DOCUMENT_TIMEOUT_MS}; ` +
+          `SET LOCAL lock_timeout = ${DOCUMENT_TIMEOUT_MS}`,
+      );
+      return fresh;
+    } catch (error) {
+      fresh.release(true);
+      throw error;
+    }
+  });
+  let broken = false;
+  let commitSent = false;
+  try {
+    const result = await work(client);
+    commitSent = true;
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    broken = true; // the server rolls back a transaction whose connection is dropped
+    throw write && commitSent ? new CommitOutcomeUnknown(error) : error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 export interface ReadDocument {
   readonly stamp: DocumentStamp;
   readonly text: string;
@@ -79,19 +117,20 @@ export interface ReadDocument {
  * SHA-256 (LEDGER_CORRUPT when they differ: the row was changed by hand or damaged).
  */
 export async function readDocument(
-  db: Queryable,
+  pool: pg.Pool,
   names: PgNames,
   name: string,
   options: { readonly maxBytes: number; readonly label: string },
 ): Promise<ReadDocument | null> {
-  const { rows } = await retried(() =>
-    db.query<{ version: string; sha256: string; bytes: number; body: string | null }>({
+  // One read-only transaction with the document's time-out: 60 MB take a while over a slow link.
+  const { rows } = await inLongTransaction(pool, (client) =>
+    client.query<{ version: string; sha256: string; bytes: number; body: string | null }>({
       text:
         `SELECT version, sha256, octet_length(body) AS bytes, ` +
         `CASE WHEN octet_length(body) <= $2 THEN body END AS body ` +
         `FROM ${names.documents} WHERE name = $1`,
       values: [name, options.maxBytes],
-      query_timeout: DOCUMENT_TIMEOUT_MS,
+      query_timeout: DOCUMENT_TIMEOUT_MS + 5000,
     } as pg.QueryConfig),
   );
   const row = rows[0];
@@ -142,39 +181,18 @@ export async function replaceDocument(
             'updated_at = now() WHERE name = $1 AND version = $4 AND sha256 = $5 RETURNING version',
           values: [name, sha256, text, expected.version, expected.sha256],
         };
-  let client: pg.PoolClient | null = null;
-  let broken = false;
-  let commitSent = false;
-  try {
-    // Nothing is sent before BEGIN has succeeded: a dead pooled connection is replaced.
-    client = await retried(async () => {
-      const fresh = await checkOut(pool);
-      try {
-        await fresh.query(
-          `BEGIN; SET LOCAL statement_timeout = ${DOCUMENT_TIMEOUT_MS}; ` +
-            `SET LOCAL lock_timeout = ${DOCUMENT_TIMEOUT_MS}`,
-        );
-        return fresh;
-      } catch (error) {
-        fresh.release(true);
-        throw error;
-      }
-    });
-    const { rows } = await client.query<{ version: string }>({
-      ...statement,
-      query_timeout: DOCUMENT_TIMEOUT_MS + 5000,
-    } as pg.QueryConfig);
-    if (rows[0] === undefined) {
-      await client.query('ROLLBACK');
-      return 'changed';
-    }
-    commitSent = true;
-    await client.query('COMMIT');
-    return { version: Number(rows[0].version), sha256 };
-  } catch (error) {
-    broken = true; // the server rolls back a transaction whose connection is dropped
-    throw commitSent ? new CommitOutcomeUnknown(error) : error;
-  } finally {
-    client?.release(broken);
-  }
+  // Another node's replacement first: no row is returned, nothing is written (the empty
+  // transaction commits).
+  const written = await inLongTransaction(
+    pool,
+    async (client) =>
+      (
+        await client.query<{ version: string }>({
+          ...statement,
+          query_timeout: DOCUMENT_TIMEOUT_MS + 5000,
+        } as pg.QueryConfig)
+      ).rows[0],
+    true,
+  );
+  return written === undefined ? 'changed' : { version: Number(written.version), sha256 };
 }
