@@ -22,6 +22,7 @@ import {
 } from '../ledger-pg/shared-documents.ts';
 import {
   MAX_REVOCATIONS_BYTES,
+  openRevocationStore,
   parseRevocationsText,
   readRevocationsFile,
   type RevocationStore,
@@ -191,6 +192,23 @@ export async function copyRevocationsToDatabase(
   const store = await openSharedRevocationStore(options);
   try {
     return await adoptRevocationsFile(dir, store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * For the way back to one box (`airlock ledger migrate` from the database into a data directory):
+ * the database's revocations written into DATA/revocations.json of `dir`, replacing the file.
+ */
+export async function copyRevocationsToFile(
+  dir: string,
+  options: SharedRevocationOptions,
+): Promise<{ readonly vendorSequence: number | null }> {
+  const store = await openSharedRevocationStore(options);
+  try {
+    await (await openRevocationStore(dir)).replace(store.streams);
+    return { vendorSequence: store.streams['vendor']?.sequence ?? null };
   } finally {
     await store.close();
   }

@@ -22,6 +22,7 @@ import {
 import { type OpenAppliance, openAppliance } from '../../src/appliance/service.ts';
 import {
   copyRevocationsToDatabase,
+  copyRevocationsToFile,
   openSharedRevocationStore,
 } from '../../src/appliance/shared-revocations.ts';
 import { fromHex, toHex } from '../../src/core/bytes.ts';
@@ -314,6 +315,12 @@ test.serial(
       outcome: 'copied',
       vendorSequence: 3,
     });
+    // And back: the database's into a data directory's file.
+    const back = await tempDir(t, 'airlock-back-');
+    t.deepEqual(await copyRevocationsToFile(back, { url: n.url, purpose: 'test' }), {
+      vendorSequence: 3,
+    });
+    t.is(await readFile(join(back, REVOCATIONS_FILE), 'utf8'), text);
     const empty = await tempDir(t, 'airlock-empty-');
     t.deepEqual(
       await copyRevocationsToDatabase(empty, { url: await cluster.createDatabase(), purpose: 't' }),
