@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { DATA_FILES } from '../../appliance/data-dir.ts';
 import { verifyApplianceLedger } from '../../appliance/ledger-readers.ts';
-import { copyRevocationsToDatabase } from '../../appliance/shared-revocations.ts';
+import {
+  copyRevocationsToDatabase,
+  copyRevocationsToFile,
+} from '../../appliance/shared-revocations.ts';
 import { applianceReducer, ledgerDir } from '../../appliance/service.ts';
 import type { ApplianceState } from '../../appliance/state.ts';
 import { AirlockError } from '../../core/errors.ts';
@@ -170,9 +173,13 @@ export const migrate: Command = {
       ]);
     }
     const head = await toDirectory(from, to, ctx);
+    const revocations = await copyRevocationsToFile(to, { url: from, purpose: PURPOSE });
     const database = databaseLabel(from);
-    return outcome({ from: database, to, ...head }, [
+    return outcome({ from: database, to, ...head, revocations }, [
       `Moved ${plural(head.records, 'record')} from the database at ${database} into ${to}/ledger; it verifies, ending at record ${head.seq} (hash ${head.hash}).`,
+      revocations.vendorSequence === null
+        ? 'The database held no vendor revocations.'
+        : `The vendor's revocations (bundle ${revocations.vendorSequence}) were copied into ${to} too.`,
       `Remove the ledger setting from ${to}/${CONFIG_FILE_NAME} (and AIRLOCK_LEDGER) so that serve uses it.`,
     ]);
   },
