@@ -76,9 +76,14 @@ export class NodeState<S> {
     if (this.mustReload) return false; // the state is being replaced, from these rows too
     for (; index < rows.length; index++) {
       const row = rows[index]!;
-      if (Number(row.seq) <= this.head.seq) continue;
+      const seq = Number(row.seq);
+      if (seq < this.head.seq) continue;
+      if (seq === this.head.seq) {
+        if (this.head.seq !== this.committed.seq) this.foundOwn(row);
+        continue;
+      }
       if (this.head.seq !== this.committed.seq) {
-        // Only this node writes while it holds the lock: a record beside its own is impossible.
+        // The rows come in seq order from `committed` on: the row at `head` came first.
         throw new HistoryChanged(`record ${row.seq} arrived beside this node's uncommitted ones`);
       }
       const result = checkRow(row, this.head);
@@ -89,5 +94,20 @@ export class NodeState<S> {
     const last = rows.at(-1);
     const full = rows.length === PAGE_ROWS + (from.seq > 0 ? 1 : 0);
     return full && last !== undefined && Number(last.seq) === this.committed.seq;
+  }
+
+  /**
+   * The database holds a record at the seq of this node's last, not yet acknowledged, one. A
+   * catch-up outside the turn (NOTIFY, refresh) sees it when the turn's COMMIT has happened but
+   * its reply is still on the way, and other nodes may already have written after it: the same
+   * hash means this node's records are committed (the hash covers the chain before it); another
+   * hash means the history is not the one this node wrote on.
+   */
+  private foundOwn(row: RecordRow): void {
+    const checked = checkRow(row, { seq: this.head.seq - 1, hash: null });
+    if (!checked.ok || checked.record.hash !== this.head.hash) {
+      throw new HistoryChanged(`record ${row.seq} is not the one this node wrote`);
+    }
+    this.committed = this.head;
   }
 }

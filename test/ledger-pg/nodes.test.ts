@@ -1,7 +1,8 @@
 // Several appliance nodes on one PostgreSQL ledger: works racing on two nodes in one process and
 // on separate processes never pass a limit and lose nothing; a node hears the other's commits by
-// itself (LISTEN/NOTIFY) and refresh() makes it current at once; a node opens from another's
-// snapshot; a node whose database was put back to an older copy reads it again.
+// itself (LISTEN/NOTIFY) and refresh() makes it current at once, also while its own COMMIT's reply
+// is still on the way; a node opens from another's snapshot; a node whose database was put back to
+// an older copy reads it again.
 
 import test from 'ava';
 import { openPgLedger, type PgLedgerOptions } from '../../src/ledger-pg/pg-ledger.ts';
@@ -10,7 +11,8 @@ import { finished, T0, tallyReducer } from '../ledger/helpers.ts';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
-import type { Ledger } from '../../src/ledger/ledger.ts';
+import type { Ledger, LedgerNotice } from '../../src/ledger/ledger.ts';
+import { startPgProxy } from '../helpers/pg-proxy.ts';
 
 let cluster: PgCluster;
 test.before(async () => {
@@ -79,6 +81,47 @@ test('a node hears another node’s commits without being asked; refresh is curr
   t.is(record.seq, 22);
   await a.refresh();
   t.deepEqual(a.head, b.head);
+  await Promise.all([a.close(), b.close()]);
+});
+
+test('a node catching up past its own committed records before their COMMIT’s reply keeps its state', async (t) => {
+  const url = await cluster.createDatabase();
+  const database = new URL(url).pathname.slice(1);
+  const proxy = await startPgProxy(url);
+  t.teardown(() => proxy.close());
+  const notices: LedgerNotice[] = [];
+  const a = await open(proxy.url, { onNotice: (notice) => notices.push(notice) });
+  const b = await open(url);
+  await a.append('a', { n: 1 }, T0);
+
+  // a's record 2 is committed, but a has not heard so: its COMMIT's reply is held.
+  proxy.holdNextCommit();
+  const appended = a.append('a', { n: 2 }, T0);
+  await proxy.commitHeld();
+  const stored = async () =>
+    Number(
+      (await cluster.query('SELECT count(*) AS n FROM airlock.ledger_records', database)).rows[0].n,
+    );
+  while ((await stored()) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+  // b writes after it, and a catches up (as NOTIFY or the next request's refresh would).
+  t.is((await b.append('b', {}, T0)).seq, 3);
+  const refreshed = a.refresh().then(() => 'current');
+  const waited = new Promise((resolve) => setTimeout(resolve, 3000, 'still waiting'));
+  t.is(await Promise.race([refreshed, waited]), 'current', 'refresh needs no reload');
+  t.deepEqual(a.head, b.head);
+  t.deepEqual(a.state, b.state);
+
+  proxy.release();
+  t.like(await appended, { seq: 2 });
+  t.is((await a.append('a', { n: 3 }, T0)).seq, 4);
+  await b.refresh();
+  t.deepEqual(b.state, a.state);
+  t.is(a.state.count, 4);
+  t.deepEqual(
+    notices.filter((notice) => notice.kind === 'reloading'),
+    [],
+  );
+  t.true((await a.verify()).ok);
   await Promise.all([a.close(), b.close()]);
 });
 
