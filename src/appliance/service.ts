@@ -18,6 +18,7 @@ import { type Appliance, createAppliance } from './appliance.ts';
 import { type ApplianceIdentity, DATA_FILES, openApplianceDir } from './data-dir.ts';
 import type { DeactivationPolicy } from './decide.ts';
 import type { ApplianceEvent } from './events.ts';
+import { assertLedgerHere } from './ledger-moved.ts';
 import { openRevocationStore, type RevocationStore } from './revocation-store.ts';
 import { adoptRevocationsFile, openSharedRevocationStore } from './shared-revocations.ts';
 import { deserialiseState, serialiseState } from './state-snapshot.ts';
@@ -76,6 +77,7 @@ export async function openAppliance(
     ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
     ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
   };
+  if (options.ledger === undefined) await assertLedgerHere(ledgerDir(dir));
   const ledger: Ledger<ApplianceState> =
     options.ledger === undefined
       ? await openLedger({

@@ -77,6 +77,7 @@ export const ERROR_CODES = {
   LEDGER_UNAVAILABLE: { http: 503, exit: 8 },
   LEDGER_SCHEMA_NEWER: { http: 500, exit: 8 },
   LEDGER_NOT_EMPTY: { http: 409, exit: 8 },
+  LEDGER_MOVED: { http: 503, exit: 8 },
   REVOCATIONS_CHANGED: { http: 409, exit: 8 },
   // Backups, restores and the data directory's format (docs/OPERATIONS.md)
   BACKUP_INVALID: { http: 400, exit: 7 },

@@ -1,7 +1,7 @@
 // `airlock ledger migrate`: a data directory's ledger moved into PostgreSQL (the same chain; the
 // setting written; the appliance goes on there) and back onto a single box; refusals.
 
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
@@ -46,6 +46,13 @@ test('a ledger moved into PostgreSQL keeps its chain, and the appliance goes on 
   t.is(moved['setting'], 'written');
   t.regex(await readFile(join(data, 'airlock.toml'), 'utf8'), /^ledger = "postgres:\/\//m);
 
+  // Settings that name no database (say, a service reading another file) find the journal moved.
+  const settings = await readFile(join(data, 'airlock.toml'), 'utf8');
+  await rm(join(data, 'airlock.toml'));
+  await ws.refused(t, ['license', 'list', '--data', data], 'LEDGER_MOVED');
+  await ws.refused(t, ['ledger', 'verify', '--data', data], 'LEDGER_MOVED');
+  await writeFile(join(data, 'airlock.toml'), settings);
+
   // Every command now follows the setting: verify reads the database, respond writes there.
   const there = await ws.ok(t, ['ledger', 'verify', '--data', data]);
   t.like(there, { ok: true, records: before['records'], lastHash: before['lastHash'] });
@@ -53,13 +60,8 @@ test('a ledger moved into PostgreSQL keeps its chain, and the appliance goes on 
   t.is(third['seatsUsed'], 3);
   t.like(await ws.ok(t, ['ledger', 'verify', '--data', data]), { records: before['records'] + 1 });
 
-  // Moving again into the same database is refused: it holds records.
-  const again = await ws.refused(
-    t,
-    ['ledger', 'migrate', '--from', data, '--to', url],
-    'LEDGER_NOT_EMPTY',
-  );
-  t.regex(again.error['message'], /already holds/);
+  // Moving it again is refused: the journal says it was moved.
+  await ws.refused(t, ['ledger', 'migrate', '--from', data, '--to', url], 'LEDGER_MOVED');
 
   // Back onto a single box: the journal emptied, the setting removed.
   await rm(join(data, 'ledger'), { recursive: true });
@@ -88,4 +90,13 @@ test('refusals: two directories or two URLs, and a source with a writer', async 
     await lock.release();
   }
   t.like(await ws.given(t, ['ledger', 'verify', '--data', data]), { ok: true });
+  // Another appliance's ledger into a database that holds one already.
+  const other = await appliance(t);
+  await other.ws.ok(t, ['ledger', 'migrate', '--from', other.data, '--to', url]);
+  const full = await ws.refused(
+    t,
+    ['ledger', 'migrate', '--from', data, '--to', url],
+    'LEDGER_NOT_EMPTY',
+  );
+  t.regex(full.error['message'], /already holds/);
 });

@@ -7,6 +7,7 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { DATA_FILES } from '../../appliance/data-dir.ts';
+import { markLedgerMoved } from '../../appliance/ledger-moved.ts';
 import { verifyApplianceLedger } from '../../appliance/ledger-readers.ts';
 import {
   copyRevocationsToDatabase,
@@ -73,6 +74,7 @@ async function toDatabase(
     target = await openPgLedger({ url, reducer: applianceReducer, purpose: PURPOSE });
     const head = await copy(ctx, allRecords(ledgerDir(dir)), target, source.records);
     await target.checkpoint();
+    await markLedgerMoved(ledgerDir(dir), databaseLabel(url), ctx.now());
     return { ...head, records: source.records };
   } finally {
     await target?.close();
