@@ -14,6 +14,17 @@ import {
 } from './record-rows.ts';
 import type { PgNames } from './schema.ts';
 
+/** A page of catch-up: its statement, and the committed record it reads from. */
+export interface CatchUpPage {
+  readonly sql: string;
+  readonly from: ChainHead;
+}
+
+export interface CatchUpRows {
+  readonly page: CatchUpPage;
+  readonly rows: readonly RecordRow[];
+}
+
 /** The database holds other records than this node's state was made from (a restore). */
 export class HistoryChanged extends Error {}
 
@@ -46,16 +57,29 @@ export class NodeState<S> {
     this.mustReload = false;
   }
 
-  /** The records committed after `committed`, applied to the state, a page at a time. */
-  async catchUp(db: Queryable): Promise<void> {
+  /**
+   * The statement that reads the next page of records to catch up on, from `committed` (its own
+   * last row first). Text without parameters, so that a turn can send it with BEGIN and the lock.
+   */
+  nextPage(): CatchUpPage {
+    const from = this.committed;
+    const limit = PAGE_ROWS + (from.seq > 0 ? 1 : 0);
+    return {
+      from: { seq: from.seq, hash: from.hash },
+      sql: `SELECT seq, line FROM ${this.names.records} WHERE seq >= ${from.seq} ORDER BY seq LIMIT ${limit}`,
+    };
+  }
+
+  /**
+   * The records committed after `committed`, applied to the state, a page at a time; `first`: a
+   * page already read (with the lock, in a turn).
+   */
+  async catchUp(db: Queryable, first?: CatchUpRows): Promise<void> {
+    if (first !== undefined && !this.applyRows(first.rows, first.page.from)) return;
     for (;;) {
-      const from = this.committed;
-      const own = from.seq > 0 ? 1 : 0;
-      const { rows } = await db.query<RecordRow>(
-        `SELECT seq, line FROM ${this.names.records} WHERE seq >= $1 ORDER BY seq LIMIT $2`,
-        [from.seq, PAGE_ROWS + own],
-      );
-      if (!this.applyRows(rows, from)) return;
+      const page = this.nextPage();
+      const { rows } = await db.query<RecordRow>(page.sql);
+      if (!this.applyRows(rows, page.from)) return;
     }
   }
 

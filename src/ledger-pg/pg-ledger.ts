@@ -21,13 +21,13 @@ import {
 import { startListener } from './listener.ts';
 import { loadState } from './load-state.ts';
 import { migrate } from './migrate.ts';
-import { HistoryChanged, NodeState } from './node-state.ts';
+import { type CatchUpRows, HistoryChanged, NodeState } from './node-state.ts';
 import { readRecentRows } from './recent.ts';
 import { type Queryable, readRows } from './record-rows.ts';
 import { closedRefusal, copyRefusal, databaseRefusal, reloadingRefusal } from './refusals.ts';
 import { DEFAULT_SCHEMA, pgNames } from './schema.ts';
 import { SnapshotWriter } from './snapshot-writer.ts';
-import { beginTurn, insertRecords } from './turn.ts';
+import { beginTurn, commitTurn, mayHaveCommitted } from './turn.ts';
 import { verifyPgRecords } from './verify.ts';
 import { appendInWork, type Job, runWork, type WorkContext } from './works.ts';
 
@@ -151,10 +151,17 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
   }
   const reloadInLane = () => inLane(reload);
 
-  /** Catching up, and on finding another history (a restore), reading it all again first. */
-  async function catchUp(db: Queryable, reloader: () => Promise<void>): Promise<void> {
+  /**
+   * Catching up (from `first`, a page already read), and on finding another history (a restore),
+   * reading it all again first.
+   */
+  async function catchUp(
+    db: Queryable,
+    reloader: () => Promise<void>,
+    first?: CatchUpRows,
+  ): Promise<void> {
     try {
-      await node.catchUp(db);
+      await node.catchUp(db, first);
     } catch (error) {
       if (!(error instanceof HistoryChanged)) throw error;
       notify({ kind: 'reloading', reason: `the database changed: ${error.message}` });
@@ -234,7 +241,10 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     }
     let client: pg.PoolClient;
     try {
-      client = await beginTurn(pool, names, (c) => catchUp(c, reload));
+      client = await beginTurn(pool, names, () => {
+        const page = node.nextPage();
+        return { page, apply: (c, rows) => catchUp(c, reload, { page, rows }) };
+      });
     } catch (error) {
       for (const job of batch) job.reject(failed(error));
       return;
@@ -262,16 +272,13 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
       if (rest.length > 0 || node.mustReload) break;
     }
 
-    // Insert, announce, commit; acknowledge only once COMMIT has returned.
-    let commitSent = false;
+    // Insert, announce, commit (one round trip); acknowledge only once COMMIT has returned.
     try {
-      if (records.length > 0) await insertRecords(client, names, records, node.head.seq);
-      commitSent = true;
-      await client.query('COMMIT');
+      await commitTurn(client, names, records);
     } catch (error) {
       client.release(true);
       if (records.length > 0) reloadDue(); // committed or not: the database will say
-      const refusal = failed(error, { outcomeUnknown: commitSent });
+      const refusal = failed(error, { outcomeUnknown: mayHaveCommitted(error) });
       for (const { job } of done) job.reject(copyRefusal(refusal));
       queue = [...rest, ...queue];
       if (availability.available) await reload().catch(noop);

@@ -1,7 +1,8 @@
 // A TCP proxy in front of a test's PostgreSQL server that passes every byte through, except that,
 // once asked, it holds the server's replies on the next connection to send a COMMIT: the server
 // has committed (and released the transaction's locks) while the client has not heard so yet, as
-// on a slow network. For races between a node's COMMIT and what the other nodes do next.
+// on a slow network, or never hears (`cut`). For races between a node's COMMIT and what the other
+// nodes do next, and for a COMMIT whose outcome the node cannot know.
 
 import { connect, createServer, type Socket } from 'node:net';
 
@@ -14,6 +15,8 @@ export interface PgProxy {
   commitHeld(): Promise<void>;
   /** Sends what was held, and passes everything through again. */
   release(): void;
+  /** Drops the held connections without sending what was held, as a network failing would. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,14 @@ export async function startPgProxy(url: string): Promise<PgProxy> {
         const chunks = pair.held;
         pair.held = null;
         for (const chunk of chunks ?? []) pair.client.write(chunk);
+      }
+    },
+    cut() {
+      armed = false;
+      for (const pair of pairs) {
+        if (pair.held === null) continue;
+        pair.client.destroy();
+        pair.server.destroy();
       }
     },
     async close() {

@@ -25,10 +25,10 @@ const row = (e: EncodedRecord): RecordRow => ({
   line: e.line.toString('utf8', 0, e.line.length - 1),
 });
 
-/** A database holding `stored`: each query returns the rows from its first parameter's seq on. */
+/** A database holding `stored`: each query returns the rows from the seq it names on. */
 function database(stored: readonly EncodedRecord[]): Queryable {
-  const query = async (_text: string, values: readonly unknown[]) => {
-    const from = Number(values[0]);
+  const query = async (text: string) => {
+    const from = Number(/seq >= (\d+)/.exec(text)![1]);
     return { rows: stored.filter((e) => e.record.seq >= from).map(row) };
   };
   return { query } as unknown as Queryable;
