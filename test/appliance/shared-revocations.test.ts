@@ -42,18 +42,12 @@ import {
 import { nodeSuite } from '../../src/node/ed25519.ts';
 import { applyParsedBundle } from '../../src/sdk/revocation-streams.ts';
 import { openVendor, type Vendor } from '../../src/vendor/vendor-dir.ts';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 async function tempDir(t: ExecutionContext, prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -72,7 +66,7 @@ interface Nodes {
 
 /** An appliance of two nodes on a new database, holding one license (added through node 0). */
 async function twoNodes(t: ExecutionContext): Promise<Nodes> {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const first = await tempDir(t, 'airlock-node-a-');
   await initApplianceDir(first, { now: now() });
   const second = join(await tempDir(t, 'airlock-node-b-'), 'data');
@@ -217,21 +211,21 @@ test.serial(
     await b.appliance.refresh();
     t.like(a.appliance.revocationStatus(), { vendor: { sequence: 2 } });
     t.like(b.appliance.revocationStatus(), { vendor: { sequence: 2 } });
-    const { rows } = await cluster.query(
+    const { rows } = await cluster().query(
       "SELECT version FROM airlock.shared_documents WHERE name = 'revocations'",
       new URL(n.url).pathname.slice(1),
     );
     t.is(Number(rows[0].version), 1, 'one replacement: the first import');
 
     // A database that goes away during the import keeps nothing either; the node says so.
-    await cluster.stop('fast');
+    await cluster().stop('fast');
     try {
       await t.throwsAsync(b.appliance.importBundles([{ name: 'vendor-5', bytes: good }]), {
         code: 'LEDGER_UNAVAILABLE',
         message: /127\.0\.0\.1:\d+\/t\d+_\d+/,
       });
     } finally {
-      await cluster.start();
+      await cluster().start();
     }
     await b.ledger.settle();
     for (let i = 0; i < 50 && !b.ledger.available; i++) await sleep(100);
@@ -270,7 +264,7 @@ test.serial(
         t.like(node.appliance.revocationStatus(), { vendor: { sequence: high } });
       }
     }
-    const { rows } = await cluster.query(
+    const { rows } = await cluster().query(
       "SELECT body FROM airlock.shared_documents WHERE name = 'revocations'",
       new URL(n.url).pathname.slice(1),
     );
@@ -310,7 +304,7 @@ test.serial(
     t.deepEqual(await copyRevocationsToDatabase(single, { url: n.url, purpose: 'test' }), {
       outcome: 'database-holds-some',
     });
-    const fresh = await cluster.createDatabase();
+    const fresh = await cluster().createDatabase();
     t.deepEqual(await copyRevocationsToDatabase(single, { url: fresh, purpose: 'test' }), {
       outcome: 'copied',
       vendorSequence: 3,
@@ -323,7 +317,10 @@ test.serial(
     t.is(await readFile(join(back, REVOCATIONS_FILE), 'utf8'), text);
     const empty = await tempDir(t, 'airlock-empty-');
     t.deepEqual(
-      await copyRevocationsToDatabase(empty, { url: await cluster.createDatabase(), purpose: 't' }),
+      await copyRevocationsToDatabase(empty, {
+        url: await cluster().createDatabase(),
+        purpose: 't',
+      }),
       { outcome: 'no-file' },
     );
   },
@@ -338,7 +335,7 @@ test.serial(
       { name: 'vendor-2', bytes: vendorBundle(n.vendor, 2, [n.licenseId]) },
     ]);
     const database = new URL(n.url).pathname.slice(1);
-    await cluster.query(
+    await cluster().query(
       "UPDATE airlock.shared_documents SET body = replace(body, 'fraud', 'fraux') WHERE name = 'revocations'",
       database,
     );
@@ -351,7 +348,7 @@ test.serial(
       openAppliance(n.dirs[1], { clock: now, random, purpose: 'test', ledger: n.url }),
       damaged,
     );
-    await cluster.query(
+    await cluster().query(
       "UPDATE airlock.shared_documents SET version = version + 1 WHERE name = 'revocations'",
       database,
     );
@@ -480,7 +477,7 @@ test.serial('a million revocations: imported through one node, read by the other
   const refreshed = Date.now();
   t.like(b.appliance.revocationStatus(), { vendor: { sequence: 9 } });
   await t.throwsAsync(b.appliance.respond(challenge(n, b, 'm'), meta), { code: 'REVOKED' });
-  const { rows } = await cluster.query(
+  const { rows } = await cluster().query(
     "SELECT octet_length(body) AS bytes FROM airlock.shared_documents WHERE name = 'revocations'",
     new URL(n.url).pathname.slice(1),
   );

@@ -2,23 +2,16 @@
 // a throwaway cluster, a record tampered with by a superuser who turns the append-only trigger
 // off for the session and changes the row's line.
 
-import test from 'ava';
 import { openPgLedger } from '../../src/ledger-pg/pg-ledger.ts';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 import { ledgerContract } from '../ledger/contract.ts';
 import { tallyReducer } from '../ledger/helpers.ts';
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 ledgerContract('postgres', () => ({
   async place() {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const database = new URL(url).pathname.slice(1);
     return {
       open: (options = {}) =>
@@ -29,7 +22,7 @@ ledgerContract('postgres', () => ({
           ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
         }),
       async tamper(seq) {
-        const changed = await cluster.query(
+        const changed = await cluster().query(
           'SET session_replication_role = replica; ' +
             `UPDATE airlock.ledger_records SET line = replace(line, '"data":{', '"data":{"x":1,') WHERE seq = ${Number(seq)}`,
           database,

@@ -4,16 +4,10 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 import { vendorWithLicense } from '../cli/helpers.ts';
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 /** An appliance with a 5-seat license and two machines activated, on its file ledger. */
 async function appliance(t: Parameters<typeof vendorWithLicense>[0]) {
@@ -39,7 +33,7 @@ async function appliance(t: Parameters<typeof vendorWithLicense>[0]) {
 test('a ledger moved into PostgreSQL keeps its chain, and the appliance goes on there; then back', async (t) => {
   const { ws, data, activate } = await appliance(t);
   const before = await ws.given(t, ['ledger', 'verify', '--data', data]);
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
 
   const moved = await ws.ok(t, ['ledger', 'migrate', '--from', data, '--to', url]);
   t.like(moved, { records: before['records'], seq: before['lastSeq'], hash: before['lastHash'] });
@@ -79,7 +73,7 @@ test('a ledger moved into PostgreSQL keeps its chain, and the appliance goes on 
 test('refusals: two directories or two URLs, and a source with a writer', async (t) => {
   const { ws, data } = await appliance(t);
   await ws.refused(t, ['ledger', 'migrate', '--from', data, '--to', ws.path('other')], 'USAGE');
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   await ws.refused(t, ['ledger', 'migrate', '--from', url, '--to', url], 'USAGE');
   // Another process writing the data directory (as serve would) holds its ledger's lock.
   const { acquireLock } = await import('../../src/ledger/index.ts');

@@ -10,17 +10,11 @@ import type { Tally } from '../ledger/helpers.ts';
 import { finished, T0, tallyReducer } from '../ledger/helpers.ts';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 import type { Ledger, LedgerNotice } from '../../src/ledger/ledger.ts';
 import { startPgProxy } from '../helpers/pg-proxy.ts';
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 const open = (url: string, extra: Partial<PgLedgerOptions<Tally>> = {}) =>
   openPgLedger({ url, reducer: tallyReducer, purpose: 'test node', ...extra });
@@ -42,7 +36,7 @@ async function until(condition: () => boolean, ms = 5000): Promise<boolean> {
 }
 
 test('two nodes racing for the last seats never pass the limit, and agree after refresh', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const [a, b] = [await open(url), await open(url)];
   const limit = 25;
   const outcomes = await Promise.all(
@@ -66,7 +60,7 @@ test('two nodes racing for the last seats never pass the limit, and agree after 
 });
 
 test('a node hears another node’s commits without being asked; refresh is current at once', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const [a, b] = [await open(url), await open(url)];
   await a.append('a', { n: 1 }, T0);
   t.true(await until(() => b.state.count === 1), 'LISTEN/NOTIFY brought it');
@@ -85,7 +79,7 @@ test('a node hears another node’s commits without being asked; refresh is curr
 });
 
 test('a node catching up past its own committed records before their COMMIT’s reply keeps its state', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const database = new URL(url).pathname.slice(1);
   const proxy = await startPgProxy(url);
   t.teardown(() => proxy.close());
@@ -100,7 +94,8 @@ test('a node catching up past its own committed records before their COMMIT’s 
   await proxy.commitHeld();
   const stored = async () =>
     Number(
-      (await cluster.query('SELECT count(*) AS n FROM airlock.ledger_records', database)).rows[0].n,
+      (await cluster().query('SELECT count(*) AS n FROM airlock.ledger_records', database)).rows[0]
+        .n,
     );
   while ((await stored()) < 2) await new Promise((resolve) => setTimeout(resolve, 10));
   // b writes after it, and a catches up (as NOTIFY or the next request's refresh would).
@@ -126,7 +121,7 @@ test('a node catching up past its own committed records before their COMMIT’s 
 });
 
 test('nodes in separate processes racing for seats never pass the limit', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const limit = 100;
   const here = await open(url);
   const children = [1, 2].map(() =>
@@ -171,7 +166,7 @@ test('nodes in separate processes racing for seats never pass the limit', async 
 });
 
 test('a node opens from the snapshot another node wrote, replaying only what follows', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const a = await open(url, { snapshotEvery: 10 });
   for (let i = 0; i < 25; i++) await a.append('a', { n: i }, T0);
   await a.settle();
@@ -182,12 +177,12 @@ test('a node opens from the snapshot another node wrote, replaying only what fol
 });
 
 test('a node whose database was put back to an older copy reads it again before writing', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const database = new URL(url).pathname.slice(1);
   const ledger = await open(url);
   for (let i = 0; i < 10; i++) await ledger.append('a', { n: 1 }, T0);
   // As a restore would: the last four records are gone (the trigger is bypassed as superuser).
-  await cluster.query(
+  await cluster().query(
     'SET session_replication_role = replica; DELETE FROM airlock.ledger_records WHERE seq > 6',
     database,
   );

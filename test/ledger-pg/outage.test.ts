@@ -5,16 +5,10 @@
 import test from 'ava';
 import type { LedgerNotice } from '../../src/ledger/ledger.ts';
 import { openPgLedger } from '../../src/ledger-pg/pg-ledger.ts';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 import { T0, tallyReducer } from '../ledger/helpers.ts';
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,7 +24,7 @@ async function until(condition: () => boolean, ms: number): Promise<boolean> {
 test.serial(
   'a database stopped mid-load: refused while down, back by itself, nothing acknowledged lost',
   async (t) => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const notices: LedgerNotice[] = [];
     const ledger = await openPgLedger({
       url,
@@ -61,7 +55,7 @@ test.serial(
     });
 
     t.true(await until(() => acknowledged.length >= 100, 10_000));
-    await cluster.stop('immediate');
+    await cluster().stop('immediate');
     t.true(await until(() => !ledger.available, 5000), 'unavailable once the server is gone');
     await sleep(300);
     const refusedWhileDown = refusals.length;
@@ -72,7 +66,7 @@ test.serial(
     t.regex(refusals.at(-1)!.message, /database at 127\.0\.0\.1:\d+\/\w+ cannot be reached/);
     await t.throwsAsync(ledger.refresh(), { code: 'LEDGER_UNAVAILABLE' });
 
-    await cluster.start();
+    await cluster().start();
     t.true(await until(() => ledger.available, 10_000), 'available again by itself');
     stopAt = acknowledged.length + 100;
     await Promise.all(writers);
@@ -98,7 +92,7 @@ test.serial(
 test.serial(
   'works in flight when the server stops are acknowledged or refused; the state is then the database’s',
   async (t) => {
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     const ledger = await openPgLedger({
       url,
       reducer: tallyReducer,
@@ -109,14 +103,14 @@ test.serial(
     await ledger.append('a', {}, T0);
     // Works that run, then find the server gone before their commit.
     const pending = Array.from({ length: 5 }, () => ledger.append('a', {}, T0));
-    await cluster.stop('immediate');
+    await cluster().stop('immediate');
     for (const append of pending) {
       await append.then(
         () => t.pass('committed before the stop'),
         (error: unknown) => t.like(error, { code: 'LEDGER_UNAVAILABLE' }),
       );
     }
-    await cluster.start();
+    await cluster().start();
     t.true(await until(() => ledger.available, 10_000));
     await ledger.settle();
     t.is(ledger.state.count, (await ledger.verify()).records);

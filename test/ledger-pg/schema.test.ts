@@ -8,16 +8,10 @@ import { openPgLedger, type PgLedgerOptions } from '../../src/ledger-pg/pg-ledge
 import { pgNames } from '../../src/ledger-pg/schema.ts';
 import { verifyPgLedger } from '../../src/ledger-pg/verify.ts';
 import { createPool } from '../../src/ledger-pg/connection.ts';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 import { T0, type Tally, tallyReducer } from '../ledger/helpers.ts';
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 const open = (url: string, extra: Partial<PgLedgerOptions<Tally>> = {}) =>
   openPgLedger({ url, reducer: tallyReducer, purpose: 'schema test', ...extra });
@@ -25,7 +19,7 @@ const databaseOf = (url: string) => new URL(url).pathname.slice(1);
 
 /** A database holding a ledger of `count` records (closed again). */
 async function ledgerOf(count: number) {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const ledger = await open(url);
   for (let i = 0; i < count; i++) await ledger.append(i % 2 ? 'a' : 'b', { n: i }, T0 + i);
   await ledger.close();
@@ -33,7 +27,7 @@ async function ledgerOf(count: number) {
 }
 
 test('migrations are applied once, in order, and recorded', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const pool = createPool({ url, purpose: 'schema test' });
   const known = MIGRATIONS.length;
   t.deepEqual(await migrate(pool, pgNames()), { from: 0, to: known });
@@ -57,7 +51,7 @@ test('migrations are applied once, in order, and recorded', async (t) => {
 
 test('a schema a newer airlock migrated is refused, and nothing is changed', async (t) => {
   const { url, database } = await ledgerOf(3);
-  await cluster.query(
+  await cluster().query(
     "INSERT INTO airlock.schema_migrations (version, name) VALUES (3, 'from the future')",
     database,
   );
@@ -65,7 +59,7 @@ test('a schema a newer airlock migrated is refused, and nothing is changed', asy
     code: 'LEDGER_SCHEMA_NEWER',
     message: /schema "airlock" is at version 3, newer than this airlock knows \(2\)/,
   });
-  const { rows } = await cluster.query(
+  const { rows } = await cluster().query(
     'SELECT count(*)::int AS n FROM airlock.ledger_records',
     database,
   );
@@ -79,7 +73,7 @@ test('the records table refuses UPDATE, DELETE and TRUNCATE', async (t) => {
     'DELETE FROM airlock.ledger_records WHERE seq = 3',
     'TRUNCATE airlock.ledger_records',
   ]) {
-    await t.throwsAsync(cluster.query(sql, database), { message: /append-only/ }, sql);
+    await t.throwsAsync(cluster().query(sql, database), { message: /append-only/ }, sql);
   }
   const ledger = await open(url);
   t.deepEqual(await ledger.verify(), {
@@ -94,7 +88,7 @@ test('the records table refuses UPDATE, DELETE and TRUNCATE', async (t) => {
 test('verify finds a missing row and a column that disagrees with its line; progress counts records', async (t) => {
   const bypass = 'SET session_replication_role = replica; ';
   const gap = await ledgerOf(10);
-  await cluster.query(`${bypass}DELETE FROM airlock.ledger_records WHERE seq = 4`, gap.database);
+  await cluster().query(`${bypass}DELETE FROM airlock.ledger_records WHERE seq = 4`, gap.database);
   t.like(await verifyPgLedger({ url: gap.url }), {
     ok: false,
     records: 3,
@@ -102,7 +96,7 @@ test('verify finds a missing row and a column that disagrees with its line; prog
   });
 
   const column = await ledgerOf(10);
-  await cluster.query(
+  await cluster().query(
     `${bypass}UPDATE airlock.ledger_records SET type = 'other' WHERE seq = 6`,
     column.database,
   );
@@ -119,14 +113,14 @@ test('verify finds a missing row and a column that disagrees with its line; prog
     records: 10,
   });
   t.deepEqual(progress.at(-1), [10, 10]);
-  await t.throwsAsync(verifyPgLedger({ url: await cluster.createDatabase() }), {
+  await t.throwsAsync(verifyPgLedger({ url: await cluster().createDatabase() }), {
     code: 'FILE_NOT_FOUND',
     message: /holds no Airlock ledger \(no table airlock\.ledger_records\)/,
   });
 });
 
 test('a database not in UTF8 is refused: the records are hashed as UTF-8 text', async (t) => {
-  const url = await cluster.createDatabase({ encoding: 'SQL_ASCII' });
+  const url = await cluster().createDatabase({ encoding: 'SQL_ASCII' });
   await t.throwsAsync(open(url), {
     code: 'CONFIG_INVALID',
     message: /encoding SQL_ASCII; Airlock needs UTF8/,
@@ -134,7 +128,7 @@ test('a database not in UTF8 is refused: the records are hashed as UTF-8 text', 
 });
 
 test('two schemas in one database are two ledgers', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const [east, west] = [await open(url, { schema: 'east' }), await open(url, { schema: 'west' })];
   await east.append('a', {}, T0);
   await east.append('a', {}, T0);
@@ -147,11 +141,11 @@ test('two schemas in one database are two ledgers', async (t) => {
 });
 
 test('a database that cannot be reached is LEDGER_UNAVAILABLE naming it, never its password', async (t) => {
-  const url = `postgres://airlock:s3cret@127.0.0.1:${cluster.port + 1}/nowhere`;
+  const url = `postgres://airlock:s3cret@127.0.0.1:${cluster().port + 1}/nowhere`;
   const error = await t.throwsAsync(open(url, { connectTimeoutMs: 1000 }), {
     code: 'LEDGER_UNAVAILABLE',
     message: new RegExp(
-      `database at 127\\.0\\.0\\.1:${cluster.port + 1}/nowhere cannot be reached`,
+      `database at 127\\.0\\.0\\.1:${cluster().port + 1}/nowhere cannot be reached`,
     ),
   });
   t.false(
@@ -171,7 +165,7 @@ test('a database that cannot be reached is LEDGER_UNAVAILABLE naming it, never i
 });
 
 test('a work that returns a promise is refused as misuse, and what it appended is dropped', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const ledger = await open(url);
   await t.throwsAsync(
     ledger.transact(async () => {
@@ -186,7 +180,7 @@ test('a work that returns a promise is refused as misuse, and what it appended i
 });
 
 test('an append the reducer refuses inside a work fails the whole work', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const ledger = await open(url, {
     reducer: {
       ...tallyReducer,

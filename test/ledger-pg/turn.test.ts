@@ -6,17 +6,11 @@
 import test from 'ava';
 import type { LedgerNotice } from '../../src/ledger/ledger.ts';
 import { openPgLedger, type PgLedgerOptions } from '../../src/ledger-pg/pg-ledger.ts';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 import { startPgProxy } from '../helpers/pg-proxy.ts';
 import { T0, type Tally, tallyReducer } from '../ledger/helpers.ts';
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 const open = (url: string, extra: Partial<PgLedgerOptions<Tally>> = {}) =>
   openPgLedger({ url, reducer: tallyReducer, purpose: 'turn test', ...extra });
@@ -34,11 +28,11 @@ async function until(condition: () => boolean | Promise<boolean>, ms = 5000): Pr
 
 async function storedCount(database: string): Promise<number> {
   const sql = 'SELECT count(*) AS n FROM airlock.ledger_records';
-  return Number((await cluster.query(sql, database)).rows[0].n);
+  return Number((await cluster().query(sql, database)).rows[0].n);
 }
 
 test('records whose text needs quoting are stored exactly as encoded', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const ledger = await open(url);
   const texts = [
     "it's",
@@ -66,7 +60,7 @@ test('records whose text needs quoting are stored exactly as encoded', async (t)
 });
 
 test('a COMMIT whose reply is lost is refused as may or may not recorded; the node then holds the database’s records', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const database = new URL(url).pathname.slice(1);
   const proxy = await startPgProxy(url);
   t.teardown(() => proxy.close());
@@ -97,11 +91,11 @@ test('a COMMIT whose reply is lost is refused as may or may not recorded; the no
 });
 
 test('an insert the server refuses recorded nothing; the next works go on', async (t) => {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const database = new URL(url).pathname.slice(1);
   const ledger = await open(url);
   await ledger.append('a', { n: 1 }, T0);
-  await cluster.query(
+  await cluster().query(
     'CREATE FUNCTION airlock.refuse() RETURNS trigger LANGUAGE plpgsql AS ' +
       "$$ BEGIN RAISE EXCEPTION 'refused for the test'; END $$; " +
       'CREATE TRIGGER refuse BEFORE INSERT ON airlock.ledger_records ' +
@@ -112,7 +106,7 @@ test('an insert the server refuses recorded nothing; the next works go on', asyn
     code: 'LEDGER_UNAVAILABLE',
     message: /refused the write \(refused for the test.*\); nothing was recorded\./,
   });
-  await cluster.query('DROP TRIGGER refuse ON airlock.ledger_records', database);
+  await cluster().query('DROP TRIGGER refuse ON airlock.ledger_records', database);
   await ledger.settle();
   t.true(ledger.available, 'a refused write is not a lost database');
   t.is(ledger.state.count, 1);

@@ -33,7 +33,7 @@ import {
   explicitComponents,
 } from '../../src/sdk/index.ts';
 import { openVendor } from '../../src/vendor/vendor-dir.ts';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 import { cli } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -41,16 +41,10 @@ const now = () => Math.floor(Date.now() / 1000);
 const random = (n: number) => new Uint8Array(randomBytes(n));
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/format-1.tar');
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 type Finding = { check: string; status: string; message: string };
-const labelOf = (url: string) => `127.0.0.1:${cluster.port}/${new URL(url).pathname.slice(1)}`;
+const labelOf = (url: string) => `127.0.0.1:${cluster().port}/${new URL(url).pathname.slice(1)}`;
 
 async function tempRoot(t: ExecutionContext): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'airlock-pg-ops-'));
@@ -78,7 +72,7 @@ async function pgNode(t: ExecutionContext): Promise<Node> {
   const before = await openAppliance(data, { clock: now, random, purpose: 'file days' });
   await before.appliance.audit({ action: 'from the file-ledger days', result: 'ok' });
   await before.close();
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   await writeFile(join(data, 'airlock.toml'), `ledger = "${url}"\n`);
   const vendor = await openVendor(join(data, 'vendor'));
   const key = licenseKeyText(
@@ -302,8 +296,8 @@ test.serial(
     await run('pg_dump', ['-Fc', '-f', dump, node.url]);
     const lost = await node.activate('m3', 'm4', 'm5'); // handed out, then lost with the database
     t.deepEqual(lost, [3, 4, 5]);
-    await cluster.query(`DROP DATABASE ${database}`);
-    await cluster.query(`CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8'`);
+    await cluster().query(`DROP DATABASE ${database}`);
+    await cluster().query(`CREATE DATABASE ${database} TEMPLATE template0 ENCODING 'UTF8'`);
     await run('pg_restore', ['-d', node.url, dump]);
 
     const args = parseCommandArgs(['--data', node.data], spec);
@@ -380,7 +374,7 @@ test.serial('doctor checks the database, its schema and rows instead of the jour
 
   // Damage in a row: the quick check finds it.
   const database = new URL(node.url).pathname.slice(1);
-  await cluster.query(
+  await cluster().query(
     `SET session_replication_role = replica; UPDATE airlock.ledger_records SET line = replace(line, '"type":"', '"type":"x') WHERE seq = (SELECT max(seq) FROM airlock.ledger_records)`,
     database,
   );
@@ -389,7 +383,7 @@ test.serial('doctor checks the database, its schema and rows instead of the jour
   t.regex(damaged['ledger']!.message, /^record \d+ \(row \d+ of airlock\.ledger_records in /);
 
   // A schema a newer airlock migrated: refused, the rest of the database not read.
-  await cluster.query(
+  await cluster().query(
     "INSERT INTO airlock.schema_migrations (version, name) VALUES (3, 'from the future')",
     database,
   );
@@ -402,7 +396,7 @@ test.serial('doctor checks the database, its schema and rows instead of the jour
   t.false('ledger' in newer);
 
   // The database gone: said so, naming it, and the exit code of a failed check.
-  await cluster.stop('fast');
+  await cluster().stop('fast');
   try {
     const result = await cli(['doctor', '--data', node.data]);
     t.is(result.exitCode, 7);
@@ -416,7 +410,7 @@ test.serial('doctor checks the database, its schema and rows instead of the jour
     );
     t.false('ledger' in down || 'revocations' in down);
   } finally {
-    await cluster.start();
+    await cluster().start();
   }
 });
 
@@ -426,7 +420,7 @@ test.serial(
     const root = await tempRoot(t);
     await run('tar', ['-xf', FIXTURE, '-C', root]);
     const data = join(root, 'data');
-    const url = await cluster.createDatabase();
+    const url = await cluster().createDatabase();
     await writeFile(join(data, 'airlock.toml'), `ledger = "${url}"\n`);
     const journal = join(data, 'ledger', 'journal');
     const digest = async () => {
@@ -466,7 +460,7 @@ test.serial(
     await run('mkdir', [again]);
     await run('tar', ['-xf', FIXTURE, '-C', again]);
     await writeFile(join(again, 'data', 'airlock.toml'), `ledger = "${url}"\n`);
-    await cluster.stop('fast');
+    await cluster().stop('fast');
     try {
       await t.throwsAsync(
         upgradeDataDir(join(again, 'data'), {
@@ -480,7 +474,7 @@ test.serial(
         { code: 'LEDGER_UNAVAILABLE' },
       );
     } finally {
-      await cluster.start();
+      await cluster().start();
     }
     t.is(
       (await cli(['license', 'list', '--data', join(again, 'data')])).json['error']?.code,

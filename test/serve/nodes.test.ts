@@ -11,19 +11,13 @@ import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { joinApplianceDir } from '../../src/appliance/node-join.ts';
 import { openAppliance } from '../../src/appliance/service.ts';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 import { activate, challengeOf, serve, type Served, type Site, site } from './helpers.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 /** A site whose ledger is a new database, and `count` serving nodes of its appliance. */
 async function nodes(
@@ -31,7 +25,7 @@ async function nodes(
   seats: number,
   count: number,
 ): Promise<{ s: Site; url: string; served: Served[] }> {
-  const url = await cluster.createDatabase();
+  const url = await cluster().createDatabase();
   const s = await site(t, seats, { ledger: url });
   const dirs = [s.dir];
   for (let i = 1; i < count; i++) {
@@ -163,10 +157,10 @@ test.serial(
     };
     const load = Promise.all(Array.from({ length: 4 }, (_, w) => worker(w)));
     while (acknowledged.length < 40) await new Promise((resolve) => setTimeout(resolve, 20));
-    await cluster.stop('fast');
+    await cluster().stop('fast');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const duringOutage = acknowledged.length;
-    await cluster.start();
+    await cluster().start();
     restarted = true;
     await load;
     t.true(restarted);

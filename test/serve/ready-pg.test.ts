@@ -4,16 +4,10 @@
 // the database is back. A file ledger's ready says so.
 
 import test from 'ava';
-import { type PgCluster, startPgCluster } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/postgres.ts';
 import { serve, site } from './helpers.ts';
 
-let cluster: PgCluster;
-test.before(async () => {
-  cluster = await startPgCluster();
-});
-test.after.always(async () => {
-  await cluster?.destroy();
-});
+const cluster = clusterForFile();
 
 const PASSWORD = 'pa55-word-never-shown';
 
@@ -40,9 +34,9 @@ test.serial(
   'ready reports the ledger database, 503 LEDGER_UNAVAILABLE while it is down, ready again after',
   async (t) => {
     // Trust authentication takes any password: the URL carries one, which nothing may show.
-    const plain = await cluster.createDatabase();
+    const plain = await cluster().createDatabase();
     const url = plain.replace('postgres@', `postgres:${PASSWORD}@`);
-    const database = `127.0.0.1:${cluster.port}/${new URL(plain).pathname.slice(1)}`;
+    const database = `127.0.0.1:${cluster().port}/${new URL(plain).pathname.slice(1)}`;
     const s = await site(t, 1, { ledger: url });
     const node = await serve(t, s.dir);
 
@@ -50,7 +44,7 @@ test.serial(
     t.is(ready.status, 200, ready.text);
     t.like(ready.json, { status: 'ready', ledger: { kind: 'postgres', database } });
 
-    await cluster.stop('fast');
+    await cluster().stop('fast');
     try {
       const down = await until(`${node.url}/ready`, (a) => a.status === 503);
       t.is(down.status, 503, down.text);
@@ -67,7 +61,7 @@ test.serial(
       t.is(health.status, 200);
       t.deepEqual(health.json, { status: 'ok' });
     } finally {
-      await cluster.start();
+      await cluster().start();
     }
     const back = await until(`${node.url}/ready`, (a) => a.status === 200);
     t.is(back.status, 200, back.text);
