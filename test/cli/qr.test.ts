@@ -35,9 +35,10 @@ test('the QR forms are alphanumeric; a first response fits QR version 10 at leve
   const { challenge, qr } = await givenActivation(t, ws, key);
   for (const text of [challenge, qr]) {
     const symbol = QRCode.create(text, { errorCorrectionLevel: 'M' });
+    // Never byte mode; a run of digits in the random part may go in numeric mode, which is smaller.
     t.deepEqual(
-      symbol.segments.map((s) => s.mode.id),
-      ['Alphanumeric'],
+      symbol.segments.filter((s) => s.mode.id !== 'Alphanumeric' && s.mode.id !== 'Numeric'),
+      [],
     );
     t.true(symbol.version <= 10, `version ${symbol.version}`);
   }
