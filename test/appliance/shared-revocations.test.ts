@@ -42,7 +42,7 @@ import {
 import { nodeSuite } from '../../src/node/ed25519.ts';
 import { applyParsedBundle } from '../../src/sdk/revocation-streams.ts';
 import { openVendor, type Vendor } from '../../src/vendor/vendor-dir.ts';
-import { clusterForFile } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/cluster-for-file.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 const random = (n: number) => new Uint8Array(randomBytes(n));

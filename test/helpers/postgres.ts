@@ -8,7 +8,6 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import test from 'ava';
 import pg from 'pg';
 
 export const INSTALL_HINT =
@@ -237,20 +236,5 @@ export async function startPgCluster(options: PgClusterOptions = {}): Promise<Pg
       process.removeListener('exit', killOnExit);
       rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-/** The cluster of one test file: started before its tests, stopped and removed after them. */
-export function clusterForFile(): () => PgCluster {
-  let cluster: PgCluster | undefined;
-  test.before(async () => {
-    cluster = await startPgCluster();
-  });
-  test.after.always(async () => {
-    await cluster?.destroy();
-  });
-  return () => {
-    if (cluster === undefined) throw new Error('the cluster starts in test.before');
-    return cluster;
   };
 }

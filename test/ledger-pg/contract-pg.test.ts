@@ -3,7 +3,7 @@
 // off for the session and changes the row's line.
 
 import { openPgLedger } from '../../src/ledger-pg/pg-ledger.ts';
-import { clusterForFile } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import { ledgerContract } from '../ledger/contract.ts';
 import { tallyReducer } from '../ledger/helpers.ts';
 

@@ -10,7 +10,7 @@ import type { Tally } from '../ledger/helpers.ts';
 import { finished, T0, tallyReducer } from '../ledger/helpers.ts';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { clusterForFile } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import type { Ledger, LedgerNotice } from '../../src/ledger/ledger.ts';
 import { startPgProxy } from '../helpers/pg-proxy.ts';
 

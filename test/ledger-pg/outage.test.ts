@@ -5,7 +5,7 @@
 import test from 'ava';
 import type { LedgerNotice } from '../../src/ledger/ledger.ts';
 import { openPgLedger } from '../../src/ledger-pg/pg-ledger.ts';
-import { clusterForFile } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import { T0, tallyReducer } from '../ledger/helpers.ts';
 
 const cluster = clusterForFile();

@@ -8,7 +8,7 @@ import { openPgLedger, type PgLedgerOptions } from '../../src/ledger-pg/pg-ledge
 import { pgNames } from '../../src/ledger-pg/schema.ts';
 import { verifyPgLedger } from '../../src/ledger-pg/verify.ts';
 import { createPool } from '../../src/ledger-pg/connection.ts';
-import { clusterForFile } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import { T0, type Tally, tallyReducer } from '../ledger/helpers.ts';
 
 const cluster = clusterForFile();

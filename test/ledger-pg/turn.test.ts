@@ -6,7 +6,7 @@
 import test from 'ava';
 import type { LedgerNotice } from '../../src/ledger/ledger.ts';
 import { openPgLedger, type PgLedgerOptions } from '../../src/ledger-pg/pg-ledger.ts';
-import { clusterForFile } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import { startPgProxy } from '../helpers/pg-proxy.ts';
 import { T0, type Tally, tallyReducer } from '../ledger/helpers.ts';
 

@@ -33,7 +33,7 @@ import {
   explicitComponents,
 } from '../../src/sdk/index.ts';
 import { openVendor } from '../../src/vendor/vendor-dir.ts';
-import { clusterForFile } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import { cli } from './helpers.ts';
 
 const run = promisify(execFile);

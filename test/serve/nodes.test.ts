@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { joinApplianceDir } from '../../src/appliance/node-join.ts';
 import { openAppliance } from '../../src/appliance/service.ts';
-import { clusterForFile } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import { activate, challengeOf, serve, type Served, type Site, site } from './helpers.ts';
 
 const now = () => Math.floor(Date.now() / 1000);

@@ -4,7 +4,7 @@
 // the database is back. A file ledger's ready says so.
 
 import test from 'ava';
-import { clusterForFile } from '../helpers/postgres.ts';
+import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import { serve, site } from './helpers.ts';
 
 const cluster = clusterForFile();
