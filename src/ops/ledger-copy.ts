@@ -18,8 +18,9 @@ export interface CopyOptions {
 
 /**
  * Appends every record of `source` (read in order from the first) to the empty `target`, and
- * checks that each batch ends on the source's hash. Refuses a target that holds records
- * (LEDGER_NOT_EMPTY); a chain that comes out different is LEDGER_CORRUPT.
+ * checks that each batch ends on the source's hash, then verifies the target as it was stored.
+ * Refuses a target that holds records (LEDGER_NOT_EMPTY); a chain that comes out different, or
+ * does not verify, is LEDGER_CORRUPT.
  */
 export async function copyLedger(
   source: AsyncIterable<LedgerRecord>,
@@ -57,5 +58,14 @@ export async function copyLedger(
     if (batch.length >= BATCH) await flush();
   }
   await flush();
-  return { seq: target.head.seq, hash: target.head.hash };
+  const head = { seq: target.head.seq, hash: target.head.hash };
+  const stored = await target.verify();
+  if (!stored.ok || stored.lastSeq !== head.seq || stored.lastHash !== head.hash) {
+    throw new AirlockError(
+      'LEDGER_CORRUPT',
+      `The copy does not verify as stored (it ends at record ${stored.lastSeq}, not ${head.seq}): empty the target before trying again.`,
+      { seq: stored.lastSeq },
+    );
+  }
+  return head;
 }
