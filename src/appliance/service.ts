@@ -68,42 +68,16 @@ export async function openAppliance(
 ): Promise<OpenAppliance> {
   const identity = await openApplianceDir(dir, { passphrase: options.passphrase });
   await mkdir(ledgerDir(dir), { recursive: true, mode: 0o700 });
-  // The file's revocations are read before the lock (a refusal leaves none); the database's
-  // after the ledger's migrations made their table.
-  const fileRevocations = options.ledger === undefined ? await openRevocationStore(dir) : undefined;
   const common = {
     reducer: applianceReducer,
     purpose: options.purpose,
     ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
     ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
   };
-  if (options.ledger === undefined) await assertLedgerHere(ledgerDir(dir));
-  const ledger: Ledger<ApplianceState> =
+  const { ledger, revocations, closeRevocations } =
     options.ledger === undefined
-      ? await openLedger({
-          ...common,
-          dir: ledgerDir(dir),
-          ...(options.fileOps === undefined ? {} : { fileOps: options.fileOps }),
-        })
-      : await openPgLedger({ ...common, url: options.ledger });
-  let revocations: RevocationStore;
-  let closeRevocations = async () => {};
-  if (options.ledger === undefined) revocations = fileRevocations!;
-  else {
-    try {
-      const shared = await openSharedRevocationStore({
-        url: options.ledger,
-        purpose: options.purpose,
-      });
-      closeRevocations = () => shared.close();
-      revocations = shared;
-      await adoptRevocationsFile(dir, shared);
-    } catch (error) {
-      await closeRevocations().catch(() => undefined);
-      await ledger.close().catch(() => undefined);
-      throw error;
-    }
-  }
+      ? await openOnDisk(dir, common, options.fileOps)
+      : await openOnDatabase(dir, options.ledger, common);
   const appliance = createAppliance({
     identity,
     ledger: {
@@ -135,4 +109,49 @@ export async function openAppliance(
       }
     },
   };
+}
+
+interface Stores {
+  readonly ledger: Ledger<ApplianceState>;
+  readonly revocations: RevocationStore;
+  readonly closeRevocations: () => Promise<void>;
+}
+
+type LedgerBasics = Pick<OpenApplianceOptions, 'purpose' | 'onNotice' | 'snapshotEvery'> & {
+  readonly reducer: Reducer<ApplianceState>;
+};
+
+/** The data directory's journal and revocations file (read before the lock: a refusal leaves none). */
+async function openOnDisk(
+  dir: string,
+  common: LedgerBasics,
+  fileOps: JournalFileOps | undefined,
+): Promise<Stores> {
+  const revocations = await openRevocationStore(dir);
+  await assertLedgerHere(ledgerDir(dir));
+  const ledger = await openLedger({
+    ...common,
+    dir: ledgerDir(dir),
+    ...(fileOps === undefined ? {} : { fileOps }),
+  });
+  return { ledger, revocations, closeRevocations: async () => {} };
+}
+
+/**
+ * A database shared by the nodes: the ledger, then the revocations (their table is made by the
+ * ledger's migrations); a node's revocations file is copied in when the database holds none.
+ */
+async function openOnDatabase(dir: string, url: string, common: LedgerBasics): Promise<Stores> {
+  const ledger = await openPgLedger({ ...common, url });
+  let shared: Awaited<ReturnType<typeof openSharedRevocationStore>> | undefined;
+  try {
+    shared = await openSharedRevocationStore({ url, purpose: common.purpose });
+    await adoptRevocationsFile(dir, shared);
+  } catch (error) {
+    await shared?.close().catch(() => undefined);
+    await ledger.close().catch(() => undefined);
+    throw error;
+  }
+  const store = shared;
+  return { ledger, revocations: store, closeRevocations: () => store.close() };
 }

@@ -88,6 +88,7 @@ export interface Ledger<S> {
 }
 
 const DEFAULT_SNAPSHOT_EVERY = 50_000;
+const PROBE_INTERVAL_MS = 1000;
 
 /** Inside transact: the records `work` appended, applied to `state`, not yet committed. */
 interface Pending {
@@ -96,7 +97,6 @@ interface Pending {
   /** The first append the reducer or the encoder refused: the work fails with it. */
   failure?: { readonly error: unknown };
 }
-const PROBE_INTERVAL_MS = 1000;
 
 export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S>> {
   const { dir, reducer } = options;
@@ -165,7 +165,11 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
     failure = error;
     lastProbeAt = now();
     notify({ kind: 'unavailable', reason: String(error.details['reason'] ?? error.message) });
-    if (closed) return;
+    if (!closed) startRebuild();
+  }
+
+  /** Reads the state again from what is durable; until then `state` is not readable. */
+  function startRebuild(): void {
     rebuilding = track(
       rebuild()
         .catch(keepCorruption)
@@ -255,15 +259,6 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
     });
   }
 
-  /** Drops records a throwing `work` applied to `state`: the state is read again from disk. */
-  function discard(): void {
-    rebuilding = track(
-      rebuild()
-        .catch(keepCorruption)
-        .finally(() => (rebuilding = null)),
-    );
-  }
-
   return {
     get state() {
       if (rebuilding !== null) throw unavailable();
@@ -307,7 +302,7 @@ export async function openLedger<S>(options: LedgerOptions<S>): Promise<Ledger<S
         if (mine.failure !== undefined) throw mine.failure.error;
       } catch (error) {
         // A record the reducer refused may have changed the state part way: read it again too.
-        if (mine.records.length > 0 || mine.failure !== undefined) discard();
+        if (mine.records.length > 0 || mine.failure !== undefined) startRebuild();
         throw error;
       } finally {
         pending = null;
