@@ -328,7 +328,6 @@ export function createAppliance(deps: ApplianceDeps) {
       await Promise.all([ledger.refresh(), store.refresh()]);
     },
 
-    /** Verifies a vendor license key and holds it. Adding the same key again is an outcome. */
     /**
      * Verifies a vendor license key and holds it. The same key again is an outcome; a newer key
      * of a license held (same ID, later issue time) replaces it and keeps its activations.
