@@ -1,10 +1,9 @@
 // Every record of a PostgreSQL ledger from the first, streaming and checked, for readers that do
 // not open it as a node (`airlock audit`, `airlock ledger migrate`): no migration, no state.
 
-import { AirlockError } from '../core/errors.ts';
 import type { LedgerRecord } from '../ledger/record.ts';
 import { createPool, databaseLabel } from './connection.ts';
-import { readRows } from './record-rows.ts';
+import { readRows, requireRecordsTable } from './record-rows.ts';
 import { databaseRefusal } from './refusals.ts';
 import { DEFAULT_SCHEMA, pgNames } from './schema.ts';
 
@@ -17,18 +16,9 @@ export async function* allPgRecords(
   const pool = createPool({ url, purpose: options.purpose, poolSize: 1 });
   pool.on('error', () => undefined); // an idle connection lost: the next query reports it
   try {
-    const { rows } = await pool
-      .query<{ name: string | null }>('SELECT to_regclass($1)::text AS name', [names.records])
-      .catch((error: unknown) => {
-        throw databaseRefusal(label, error, { reading: true });
-      });
-    if (rows[0]?.name === null) {
-      throw new AirlockError(
-        'FILE_NOT_FOUND',
-        `The database at ${label} holds no Airlock ledger (no table ${names.recordsLabel}).`,
-        { database: label },
-      );
-    }
+    await requireRecordsTable(pool, names, label).catch((error: unknown) => {
+      throw databaseRefusal(label, error, { reading: true });
+    });
     const records = readRows(pool, names, 1)[Symbol.asyncIterator]();
     for (;;) {
       const next = await records.next().catch((error: unknown) => {

@@ -42,7 +42,8 @@ export function databaseLabel(url: string): string {
   return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}/${database}`;
 }
 
-function positive(value: number | undefined, fallback: number, name: string): number {
+/** An option that must be a positive integer when given (a TypeError otherwise: misuse). */
+export function positive(value: number | undefined, fallback: number, name: string): number {
   const chosen = value ?? fallback;
   if (!Number.isSafeInteger(chosen) || chosen < 1) {
     throw new TypeError(`${name} must be a positive integer`);

@@ -4,7 +4,7 @@
 
 import { EMPTY_CHAIN, type ChainHead, GENESIS_HASH } from '../ledger/record.ts';
 import type { Reducer } from '../ledger/replay.ts';
-import { checkRow, corruptionError, type Queryable, readRowBatches } from './record-rows.ts';
+import { corruptionError, hashAt, type Queryable, readRowBatches } from './record-rows.ts';
 import type { PgNames } from './schema.ts';
 import { newestSnapshot } from './snapshots.ts';
 
@@ -44,8 +44,7 @@ async function snapshotStart<S>(
     const row = rows[0];
     if (row === undefined)
       return { ignored: `the snapshot is at record ${seq}, past the last one` };
-    const checked = checkRow(row, { seq: seq - 1, hash: null });
-    actual = checked.ok ? checked.record.hash : null;
+    actual = hashAt(row, seq);
   }
   if (actual !== hash) {
     return {

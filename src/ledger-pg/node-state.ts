@@ -8,6 +8,7 @@ import {
   badRow,
   checkRow,
   corruptionError,
+  hashAt,
   PAGE_ROWS,
   type Queryable,
   type RecordRow,
@@ -91,8 +92,7 @@ export class NodeState<S> {
     let index = 0;
     if (from.seq > 0) {
       const own = rows[0];
-      const checked = own === undefined ? null : checkRow(own, { seq: from.seq - 1, hash: null });
-      if (checked === null || !checked.ok || checked.record.hash !== from.hash) {
+      if (own === undefined || hashAt(own, from.seq) !== from.hash) {
         throw new HistoryChanged(`record ${from.seq} is not the one this node holds`);
       }
       index = 1;
@@ -128,8 +128,7 @@ export class NodeState<S> {
    * hash means the history is not the one this node wrote on.
    */
   private foundOwn(row: RecordRow): void {
-    const checked = checkRow(row, { seq: this.head.seq - 1, hash: null });
-    if (!checked.ok || checked.record.hash !== this.head.hash) {
+    if (hashAt(row, this.head.seq) !== this.head.hash) {
       throw new HistoryChanged(`record ${row.seq} is not the one this node wrote`);
     }
     this.committed = this.head;

@@ -17,6 +17,7 @@ import {
   databaseLabel,
   isConnectionError,
   type PgConnectionOptions,
+  positive,
 } from './connection.ts';
 import { startListener } from './listener.ts';
 import { loadState } from './load-state.ts';
@@ -52,14 +53,6 @@ export interface PgLedger<S> extends Ledger<S> {
 }
 
 const noop = () => undefined;
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  const chosen = value ?? fallback;
-  if (!Number.isSafeInteger(chosen) || chosen < 1) {
-    throw new TypeError(`${name} must be a positive integer`);
-  }
-  return chosen;
-}
 
 export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLedger<S>> {
   const { reducer } = options;
@@ -330,15 +323,19 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     },
   });
 
-  /** Reads that translate a lost database into LEDGER_UNAVAILABLE. */
+  /** A read's failure: damage and misuse as they are, a lost database as LEDGER_UNAVAILABLE. */
+  function readFailure(error: unknown): unknown {
+    return error instanceof AirlockError || error instanceof TypeError
+      ? error
+      : failed(error, { reading: true });
+  }
+
   async function reading<T>(read: () => Promise<T>): Promise<T> {
     if (closed) throw unavailable();
     try {
       return await read();
     } catch (error) {
-      throw error instanceof AirlockError || error instanceof TypeError
-        ? error
-        : failed(error, { reading: true });
+      throw readFailure(error);
     }
   }
 
@@ -347,9 +344,7 @@ export async function openPgLedger<S>(options: PgLedgerOptions<S>): Promise<PgLe
     try {
       yield* readRows(pool, names, fromSeq);
     } catch (error) {
-      throw error instanceof AirlockError || error instanceof TypeError
-        ? error
-        : failed(error, { reading: true });
+      throw readFailure(error);
     }
   }
 

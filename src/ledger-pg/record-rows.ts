@@ -46,8 +46,32 @@ export function checkRow(row: RecordRow, expected: Expected): ParseResult {
   return result;
 }
 
+/** The hash of the record in `row` when its line is a sound record `seq`, else null. */
+export function hashAt(row: RecordRow, seq: number): string | null {
+  const checked = checkRow(row, { seq: seq - 1, hash: null });
+  return checked.ok ? checked.record.hash : null;
+}
+
+/** Refuses a database without the records table (FILE_NOT_FOUND), for readers that do not migrate. */
+export async function requireRecordsTable(
+  db: Queryable,
+  names: PgNames,
+  label: string,
+): Promise<void> {
+  const { rows } = await db.query<{ name: string | null }>('SELECT to_regclass($1)::text AS name', [
+    names.records,
+  ]);
+  if (rows[0]?.name === null) {
+    throw new AirlockError(
+      'FILE_NOT_FOUND',
+      `The database at ${label} holds no Airlock ledger (no table ${names.recordsLabel}).`,
+      { database: label },
+    );
+  }
+}
+
 /** Rows after `afterSeq`, oldest first. */
-export async function fetchRows(
+async function fetchRows(
   db: Queryable,
   names: PgNames,
   afterSeq: number,

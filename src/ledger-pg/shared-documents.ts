@@ -23,7 +23,7 @@ export const NO_DOCUMENT: DocumentStamp = { version: 0, sha256: '' };
  * Reading or writing a whole document (60 MB for a million revocations) takes longer than the
  * ledger's statements may (10 s): these statements get their own time-out.
  */
-export const DOCUMENT_TIMEOUT_MS = 120_000;
+const DOCUMENT_TIMEOUT_MS = 120_000;
 
 /** Reads are tried again on a fresh connection when a pooled one turns out to be dead. */
 const ATTEMPTS = 3;

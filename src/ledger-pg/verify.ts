@@ -4,10 +4,9 @@
 
 import type { VerifyOptions, VerifyResult } from '../ledger/verify.ts';
 import { GENESIS_HASH } from '../ledger/record.ts';
-import { AirlockError } from '../core/errors.ts';
 import { createPool, databaseLabel } from './connection.ts';
 import { databaseRefusal } from './refusals.ts';
-import { type Queryable, readRowBatches } from './record-rows.ts';
+import { type Queryable, readRowBatches, requireRecordsTable } from './record-rows.ts';
 import { DEFAULT_SCHEMA, type PgNames, pgNames } from './schema.ts';
 
 export interface PgVerifyOptions {
@@ -61,17 +60,7 @@ export async function verifyPgLedger(options: VerifyPgLedgerOptions): Promise<Ve
   const pool = createPool({ url: options.url, purpose: 'ledger verify', poolSize: 1 });
   pool.on('error', () => undefined); // an idle connection lost: the next query reports it
   try {
-    const { rows } = await pool.query<{ name: string | null }>(
-      'SELECT to_regclass($1)::text AS name',
-      [names.records],
-    );
-    if (rows[0]?.name === null) {
-      throw new AirlockError(
-        'FILE_NOT_FOUND',
-        `The database at ${label} holds no Airlock ledger (no table ${names.recordsLabel}).`,
-        { database: label },
-      );
-    }
+    await requireRecordsTable(pool, names, label);
     return await verifyPgRecords(pool, names, options);
   } catch (error) {
     throw databaseRefusal(label, error, { reading: true });
