@@ -96,6 +96,23 @@ export async function readDataFormat(dir: string): Promise<DataFormatFound | nul
   return found;
 }
 
+/**
+ * The format of a directory that must hold an appliance, copied or migrated as it is: FILE_NOT_FOUND
+ * without one, DATA_FORMAT_NEWER when it is newer (an older one is for the caller: backup, upgrade).
+ */
+export async function readApplianceDataFormat(dir: string): Promise<DataFormatFound> {
+  const found = await readDataFormat(dir);
+  if (found === null) {
+    throw new AirlockError(
+      'FILE_NOT_FOUND',
+      `${dir} is not an appliance data directory (it has no appliance.json).`,
+      { path: dir },
+    );
+  }
+  if (found.format > DATA_FORMAT) checkDataFormat(found, dir);
+  return found;
+}
+
 /** Refuses a data directory of another format; a directory without an appliance passes. */
 export async function assertDataFormat(dir: string): Promise<void> {
   const found = await readDataFormat(dir);

@@ -8,7 +8,7 @@
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AirlockError } from '../core/errors.ts';
-import { checkDataFormat, DATA_FORMAT, readDataFormat } from '../appliance/data-format.ts';
+import { readApplianceDataFormat } from '../appliance/data-format.ts';
 import { EMPTY_CHAIN } from '../ledger/record.ts';
 import { databaseLabel } from '../ledger-pg/connection.ts';
 import {
@@ -249,16 +249,8 @@ function isInside(path: string, dir: string): boolean {
 }
 
 export async function createBackup(dir: string, options: BackupOptions): Promise<BackupResult> {
-  const format = await readDataFormat(dir);
-  if (format === null) {
-    throw new AirlockError(
-      'FILE_NOT_FOUND',
-      `${dir} is not an appliance data directory (it has no appliance.json).`,
-      { path: dir },
-    );
-  }
   // An older format is copied as it is (`airlock upgrade` backs it up first); a newer one is not ours.
-  if (format.format > DATA_FORMAT) checkDataFormat(format, dir);
+  const format = await readApplianceDataFormat(dir);
   if (isInside(options.out, dir)) {
     throw new AirlockError(
       'USAGE',

@@ -13,9 +13,8 @@ import { DATA_FILES, publishCertificate, readCertificateFile } from '../applianc
 import type { Certificate } from '../core/formats/certificate.ts';
 import { readTrustFile } from '../vendor/trust-file.ts';
 import {
-  checkDataFormat,
   DATA_FORMAT,
-  readDataFormat,
+  readApplianceDataFormat,
   readSettingsJson,
 } from '../appliance/data-format.ts';
 import { generateTlsCertificate, TLS_CERT_FILE } from '../appliance/tls-files.ts';
@@ -209,15 +208,7 @@ async function openAuditTrail(
 }
 
 export async function upgradeDataDir(dir: string, options: UpgradeOptions): Promise<UpgradeResult> {
-  const found = await readDataFormat(dir);
-  if (found === null) {
-    throw new AirlockError(
-      'FILE_NOT_FOUND',
-      `${dir} is not an appliance data directory (it has no appliance.json).`,
-      { path: dir },
-    );
-  }
-  if (found.format > DATA_FORMAT) checkDataFormat(found, dir);
+  const found = await readApplianceDataFormat(dir);
   if (found.format === DATA_FORMAT) {
     return { dir, from: found.format, to: found.format, backup: null, steps: [] };
   }
