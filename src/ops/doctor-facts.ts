@@ -1,7 +1,9 @@
 // What `airlock doctor` decides on and what it says: the facts about an installation (gathered by
-// doctor-gather.ts; ledger-db-check.ts for a ledger in PostgreSQL), and its findings. Types only.
+// doctor-gather.ts; ledger-db-check.ts for a ledger in PostgreSQL), and its findings. Types, and
+// the revocations fact of the streams either holds.
 
 import type { DataFormatFound } from '../appliance/data-format.ts';
+import type { Streams } from '../appliance/revocation-store.ts';
 import type { LockState } from '../ledger/lock.ts';
 import type { BadRecordReason } from '../ledger/record.ts';
 
@@ -113,4 +115,17 @@ export interface DoctorFacts {
   };
   /** Private key files (relative paths) and whether each is sealed with a passphrase. */
   readonly keys: readonly { readonly path: string; readonly sealed: boolean }[];
+}
+
+/** The vendor's revocation stream among those held, as doctor's fact. */
+export function vendorRevocations(streams: Streams): DoctorFacts['revocations'] {
+  const vendor = streams['vendor'];
+  return vendor === undefined
+    ? { kind: 'none' }
+    : {
+        kind: 'held',
+        sequence: vendor.sequence,
+        issuedAt: vendor.issuedAt,
+        nextUpdate: vendor.nextUpdate,
+      };
 }

@@ -19,7 +19,8 @@ import { readTlsCredentials, tlsPaths } from '../appliance/tls-files.ts';
 import type { ServeConfig } from '../http/config.ts';
 import { inspectLock } from '../ledger/lock.ts';
 import { base64urlnopad } from '@scure/base';
-import type { DoctorFacts, PathFacts } from './doctor-facts.ts';
+import { type DoctorFacts, type PathFacts, vendorRevocations } from './doctor-facts.ts';
+import { problemOf } from './doctor-words.ts';
 import { checkLedgerDatabase } from './ledger-db-check.ts';
 import { quickCheckLedger } from './ledger-quick-check.ts';
 
@@ -36,8 +37,6 @@ export interface GatherOptions {
   /** Verify every record of the ledger, not only the last segment and the boundaries. */
   readonly full: boolean;
 }
-
-const problemOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function formatOf(dir: string): Promise<DataFormatFound | null | 'unreadable'> {
   try {
@@ -105,15 +104,7 @@ async function certificateOf(dir: string): Promise<DoctorFacts['certificate']> {
 
 async function revocationsOf(dir: string): Promise<DoctorFacts['revocations']> {
   try {
-    const vendor = (await openRevocationStore(dir)).streams['vendor'];
-    return vendor === undefined
-      ? { kind: 'none' }
-      : {
-          kind: 'held',
-          sequence: vendor.sequence,
-          issuedAt: vendor.issuedAt,
-          nextUpdate: vendor.nextUpdate,
-        };
+    return vendorRevocations((await openRevocationStore(dir)).streams);
   } catch (error) {
     return { kind: 'unreadable', problem: problemOf(error) };
   }

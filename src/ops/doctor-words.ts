@@ -1,10 +1,10 @@
-// The words of airlock doctor's findings: a finding of each status, dates, days and modes.
+// The words of airlock doctor's findings: a finding of each status, dates, days and modes, and a
+// fact that could not be read as its problem.
 
 import type { CheckName, Finding } from './doctor-facts.ts';
 
+export { dateOf as date } from '../core/dates.ts';
 export const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
-export const date = (seconds: number) =>
-  new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 export const days = (seconds: number) => {
   const n = Math.max(0, Math.round(seconds / 86400));
   return `${n} day${n === 1 ? '' : 's'}`;
@@ -27,3 +27,7 @@ export const fail = (check: CheckName, message: string, fix: string): Finding =>
   message,
   fix,
 });
+
+/** A fact that could not be read: the error's message. */
+export const problemOf = (error: unknown) =>
+  error instanceof Error ? error.message : String(error);

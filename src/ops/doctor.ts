@@ -7,23 +7,12 @@ import { databaseFinding, databaseRead, rowsFinding } from './doctor-database.ts
 import type { DoctorFacts, Finding } from './doctor-facts.ts';
 import { certificateFinding, clockFinding, revocationFinding, tlsFinding } from './doctor-time.ts';
 import { fail, octal, ok, warn } from './doctor-words.ts';
+import { isPrivatePath } from './private-paths.ts';
 
 export type { CheckName, DoctorFacts, Finding, PathFacts, Status } from './doctor-facts.ts';
 
 export const LOW_DISK_BYTES = 1024 ** 3;
 export const LOW_DISK_FRACTION = 0.05;
-
-const SECRET_NAMES = new Set(['secret.key', 'users.json', 'tokens.json', 'tls/key.pem']);
-
-/** Files only their owner may read: keys, the secret, users and tokens, the journal and snapshot. */
-export function isPrivatePath(path: string): boolean {
-  return (
-    path.endsWith('.key') ||
-    SECRET_NAMES.has(path) ||
-    path.startsWith('ledger/journal/') ||
-    path === 'ledger/snapshot.json'
-  );
-}
 
 function formatFinding(f: DoctorFacts): Finding {
   const { format, dir } = f;

@@ -14,7 +14,8 @@ import { readRowBatches, type RowBatch } from '../ledger-pg/record-rows.ts';
 import { DEFAULT_SCHEMA, type PgNames, pgNames } from '../ledger-pg/schema.ts';
 import { readDocument } from '../ledger-pg/shared-documents.ts';
 import { verifyPgRecords } from '../ledger-pg/verify.ts';
-import type { DoctorFacts } from './doctor-facts.ts';
+import { type DoctorFacts, vendorRevocations } from './doctor-facts.ts';
+import { problemOf } from './doctor-words.ts';
 
 /** The newest records a quick check reads (the file ledger's reads its last segment). */
 export const QUICK_ROWS = 10_000;
@@ -26,8 +27,6 @@ export interface DatabaseCheck {
   readonly revocations: DoctorFacts['revocations'];
   readonly lastRecordAt: number | null;
 }
-
-const problemOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function exists(db: pg.Pool, table: string): Promise<boolean> {
   const { rows } = await db.query<{ name: string | null }>('SELECT to_regclass($1)::text AS name', [
@@ -143,14 +142,7 @@ async function revocationsOf(
         problem: `the vendor's revocations in ${label} are not an Airlock revocations document.`,
       };
     }
-    const vendor = streams['vendor'];
-    if (vendor === undefined) return { kind: 'none' };
-    return {
-      kind: 'held',
-      sequence: vendor.sequence,
-      issuedAt: vendor.issuedAt,
-      nextUpdate: vendor.nextUpdate,
-    };
+    return vendorRevocations(streams);
   } catch (error) {
     return { kind: 'unreadable', problem: problemOf(error) };
   }

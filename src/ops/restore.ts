@@ -30,6 +30,7 @@ import {
   MAX_MANIFEST_BYTES,
   parseManifest,
 } from './backup-manifest.ts';
+import { isPrivatePath } from './private-paths.ts';
 import { type ArchiveEntry, readArchiveIndex } from './tar-reader.ts';
 
 export interface RestoreOptions {
@@ -55,12 +56,14 @@ export interface RestoreResult {
 }
 
 const CHUNK = 1024 * 1024;
-const SECRET_FILES = new Set(['secret.key', 'users.json', 'tokens.json', 'tls/key.pem']);
 
-/** Restored modes: private stays private, secrets are private whatever the archive says. */
-export function restoredMode(path: string, mode: string): number {
+/**
+ * Restored modes: private stays private; secrets, and all of the ledger, are private whatever the
+ * archive says.
+ */
+function restoredMode(path: string, mode: string): number {
   const original = Number.parseInt(mode, 8);
-  const secret = path.endsWith('.key') || SECRET_FILES.has(path) || path.startsWith('ledger/');
+  const secret = isPrivatePath(path) || path.startsWith('ledger/');
   return secret || (original & 0o077) === 0 ? 0o600 : original & 0o644;
 }
 
