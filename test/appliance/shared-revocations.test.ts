@@ -43,6 +43,7 @@ import { nodeSuite } from '../../src/node/ed25519.ts';
 import { applyParsedBundle } from '../../src/sdk/revocation-streams.ts';
 import { openVendor, type Vendor } from '../../src/vendor/vendor-dir.ts';
 import { clusterForFile } from '../helpers/cluster-for-file.ts';
+import { databaseOf } from '../helpers/postgres.ts';
 
 const now = () => Math.floor(Date.now() / 1000);
 const random = (n: number) => new Uint8Array(randomBytes(n));
@@ -213,7 +214,7 @@ test.serial(
     t.like(b.appliance.revocationStatus(), { vendor: { sequence: 2 } });
     const { rows } = await cluster().query(
       "SELECT version FROM airlock.shared_documents WHERE name = 'revocations'",
-      new URL(n.url).pathname.slice(1),
+      databaseOf(n.url),
     );
     t.is(Number(rows[0].version), 1, 'one replacement: the first import');
 
@@ -266,7 +267,7 @@ test.serial(
     }
     const { rows } = await cluster().query(
       "SELECT body FROM airlock.shared_documents WHERE name = 'revocations'",
-      new URL(n.url).pathname.slice(1),
+      databaseOf(n.url),
     );
     const held = JSON.parse(rows[0].body);
     t.deepEqual(Object.keys(held.streams.vendor.licenses), [revokedAt6], 'bundle 46 alone');
@@ -334,7 +335,7 @@ test.serial(
     await a.appliance.importBundles([
       { name: 'vendor-2', bytes: vendorBundle(n.vendor, 2, [n.licenseId]) },
     ]);
-    const database = new URL(n.url).pathname.slice(1);
+    const database = databaseOf(n.url);
     await cluster().query(
       "UPDATE airlock.shared_documents SET body = replace(body, 'fraud', 'fraux') WHERE name = 'revocations'",
       database,
@@ -479,7 +480,7 @@ test.serial('a million revocations: imported through one node, read by the other
   await t.throwsAsync(b.appliance.respond(challenge(n, b, 'm'), meta), { code: 'REVOKED' });
   const { rows } = await cluster().query(
     "SELECT octet_length(body) AS bytes FROM airlock.shared_documents WHERE name = 'revocations'",
-    new URL(n.url).pathname.slice(1),
+    databaseOf(n.url),
   );
   t.log(
     `${count} entries, ${rows[0].bytes} bytes: import ${imported - started} ms, the other node's refresh ${refreshed - imported} ms`,

@@ -116,6 +116,9 @@ function pgServerSettings(options: PgClusterOptions = {}): Readonly<Record<strin
 
 let databases = 0;
 
+/** The database a URL of createDatabase names, for `query`. */
+export const databaseOf = (url: string): string => new URL(url).pathname.slice(1);
+
 /**
  * Starts a cluster. Throws with INSTALL_HINT when PostgreSQL is not installed: these tests fail
  * rather than skip, so a machine without it is noticed.

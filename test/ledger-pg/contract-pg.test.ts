@@ -4,6 +4,7 @@
 
 import { openPgLedger } from '../../src/ledger-pg/pg-ledger.ts';
 import { clusterForFile } from '../helpers/cluster-for-file.ts';
+import { databaseOf } from '../helpers/postgres.ts';
 import { ledgerContract } from '../ledger/contract.ts';
 import { tallyReducer } from '../ledger/helpers.ts';
 
@@ -12,7 +13,7 @@ const cluster = clusterForFile();
 ledgerContract('postgres', () => ({
   async place() {
     const url = await cluster().createDatabase();
-    const database = new URL(url).pathname.slice(1);
+    const database = databaseOf(url);
     return {
       open: (options = {}) =>
         openPgLedger({

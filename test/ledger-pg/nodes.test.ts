@@ -5,19 +5,16 @@
 // an older copy reads it again.
 
 import test from 'ava';
-import { openPgLedger, type PgLedgerOptions } from '../../src/ledger-pg/pg-ledger.ts';
-import type { Tally } from '../ledger/helpers.ts';
-import { finished, T0, tallyReducer } from '../ledger/helpers.ts';
+import { finished, T0, type Tally } from '../ledger/helpers.ts';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import type { Ledger, LedgerNotice } from '../../src/ledger/ledger.ts';
 import { startPgProxy } from '../helpers/pg-proxy.ts';
+import { databaseOf } from '../helpers/postgres.ts';
+import { openNode as open, until } from './helpers.ts';
 
 const cluster = clusterForFile();
-
-const open = (url: string, extra: Partial<PgLedgerOptions<Tally>> = {}) =>
-  openPgLedger({ url, reducer: tallyReducer, purpose: 'test node', ...extra });
 
 /** A work that takes a seat while fewer than `limit` are taken. */
 const takeSeat = (ledger: Ledger<Tally>, limit: number) => () => {
@@ -25,15 +22,6 @@ const takeSeat = (ledger: Ledger<Tally>, limit: number) => () => {
   void ledger.append('seat', {}, T0);
   return true;
 };
-
-async function until(condition: () => boolean, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return true;
-}
 
 test('two nodes racing for the last seats never pass the limit, and agree after refresh', async (t) => {
   const url = await cluster().createDatabase();
@@ -80,7 +68,7 @@ test('a node hears another node’s commits without being asked; refresh is curr
 
 test('a node catching up past its own committed records before their COMMIT’s reply keeps its state', async (t) => {
   const url = await cluster().createDatabase();
-  const database = new URL(url).pathname.slice(1);
+  const database = databaseOf(url);
   const proxy = await startPgProxy(url);
   t.teardown(() => proxy.close());
   const notices: LedgerNotice[] = [];
@@ -178,7 +166,7 @@ test('a node opens from the snapshot another node wrote, replaying only what fol
 
 test('a node whose database was put back to an older copy reads it again before writing', async (t) => {
   const url = await cluster().createDatabase();
-  const database = new URL(url).pathname.slice(1);
+  const database = databaseOf(url);
   const ledger = await open(url);
   for (let i = 0; i < 10; i++) await ledger.append('a', { n: 1 }, T0);
   // As a restore would: the last four records are gone (the trigger is bypassed as superuser).

@@ -4,36 +4,21 @@
 
 import test from 'ava';
 import type { LedgerNotice } from '../../src/ledger/ledger.ts';
-import { openPgLedger } from '../../src/ledger-pg/pg-ledger.ts';
 import { clusterForFile } from '../helpers/cluster-for-file.ts';
-import { T0, tallyReducer } from '../ledger/helpers.ts';
+import { T0 } from '../ledger/helpers.ts';
+import { openNode, sleep, until } from './helpers.ts';
 
 const cluster = clusterForFile();
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await sleep(20);
-  }
-  return true;
-}
+/** A node that notices a lost server, and probes for its return, quickly. */
+const QUICK = { probeIntervalMs: 100, connectTimeoutMs: 1000 } as const;
 
 test.serial(
   'a database stopped mid-load: refused while down, back by itself, nothing acknowledged lost',
   async (t) => {
     const url = await cluster().createDatabase();
     const notices: LedgerNotice[] = [];
-    const ledger = await openPgLedger({
-      url,
-      reducer: tallyReducer,
-      purpose: 'outage test',
-      probeIntervalMs: 100,
-      connectTimeoutMs: 1000,
-      onNotice: (notice) => notices.push(notice),
-    });
+    const ledger = await openNode(url, { ...QUICK, onNotice: (notice) => notices.push(notice) });
     const acknowledged: number[] = [];
     const refusals: Error[] = [];
     let next = 0;
@@ -93,13 +78,7 @@ test.serial(
   'works in flight when the server stops are acknowledged or refused; the state is then the database’s',
   async (t) => {
     const url = await cluster().createDatabase();
-    const ledger = await openPgLedger({
-      url,
-      reducer: tallyReducer,
-      purpose: 'outage test',
-      probeIntervalMs: 100,
-      connectTimeoutMs: 1000,
-    });
+    const ledger = await openNode(url, QUICK);
     await ledger.append('a', {}, T0);
     // Works that run, then find the server gone before their commit.
     const pending = Array.from({ length: 5 }, () => ledger.append('a', {}, T0));

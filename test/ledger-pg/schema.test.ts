@@ -4,18 +4,15 @@
 
 import test from 'ava';
 import { migrate, MIGRATIONS } from '../../src/ledger-pg/migrate.ts';
-import { openPgLedger, type PgLedgerOptions } from '../../src/ledger-pg/pg-ledger.ts';
 import { pgNames } from '../../src/ledger-pg/schema.ts';
 import { verifyPgLedger } from '../../src/ledger-pg/verify.ts';
 import { createPool } from '../../src/ledger-pg/connection.ts';
 import { clusterForFile } from '../helpers/cluster-for-file.ts';
-import { T0, type Tally, tallyReducer } from '../ledger/helpers.ts';
+import { databaseOf } from '../helpers/postgres.ts';
+import { T0, tallyReducer } from '../ledger/helpers.ts';
+import { openNode as open } from './helpers.ts';
 
 const cluster = clusterForFile();
-
-const open = (url: string, extra: Partial<PgLedgerOptions<Tally>> = {}) =>
-  openPgLedger({ url, reducer: tallyReducer, purpose: 'schema test', ...extra });
-const databaseOf = (url: string) => new URL(url).pathname.slice(1);
 
 /** A database holding a ledger of `count` records (closed again). */
 async function ledgerOf(count: number) {

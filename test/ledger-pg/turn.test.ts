@@ -5,26 +5,13 @@
 
 import test from 'ava';
 import type { LedgerNotice } from '../../src/ledger/ledger.ts';
-import { openPgLedger, type PgLedgerOptions } from '../../src/ledger-pg/pg-ledger.ts';
 import { clusterForFile } from '../helpers/cluster-for-file.ts';
 import { startPgProxy } from '../helpers/pg-proxy.ts';
-import { T0, type Tally, tallyReducer } from '../ledger/helpers.ts';
+import { databaseOf } from '../helpers/postgres.ts';
+import { T0 } from '../ledger/helpers.ts';
+import { openNode as open, until } from './helpers.ts';
 
 const cluster = clusterForFile();
-
-const open = (url: string, extra: Partial<PgLedgerOptions<Tally>> = {}) =>
-  openPgLedger({ url, reducer: tallyReducer, purpose: 'turn test', ...extra });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) return false;
-    await sleep(10);
-  }
-  return true;
-}
 
 async function storedCount(database: string): Promise<number> {
   const sql = 'SELECT count(*) AS n FROM airlock.ledger_records';
@@ -61,7 +48,7 @@ test('records whose text needs quoting are stored exactly as encoded', async (t)
 
 test('a COMMIT whose reply is lost is refused as may or may not recorded; the node then holds the database’s records', async (t) => {
   const url = await cluster().createDatabase();
-  const database = new URL(url).pathname.slice(1);
+  const database = databaseOf(url);
   const proxy = await startPgProxy(url);
   t.teardown(() => proxy.close());
   const notices: LedgerNotice[] = [];
@@ -92,7 +79,7 @@ test('a COMMIT whose reply is lost is refused as may or may not recorded; the no
 
 test('an insert the server refuses recorded nothing; the next works go on', async (t) => {
   const url = await cluster().createDatabase();
-  const database = new URL(url).pathname.slice(1);
+  const database = databaseOf(url);
   const ledger = await open(url);
   await ledger.append('a', { n: 1 }, T0);
   await cluster().query(

@@ -5,6 +5,7 @@
 
 import test from 'ava';
 import { clusterForFile } from '../helpers/cluster-for-file.ts';
+import { databaseOf } from '../helpers/postgres.ts';
 import { serve, site } from './helpers.ts';
 
 const cluster = clusterForFile();
@@ -36,7 +37,7 @@ test.serial(
     // Trust authentication takes any password: the URL carries one, which nothing may show.
     const plain = await cluster().createDatabase();
     const url = plain.replace('postgres@', `postgres:${PASSWORD}@`);
-    const database = `127.0.0.1:${cluster().port}/${new URL(plain).pathname.slice(1)}`;
+    const database = `127.0.0.1:${cluster().port}/${databaseOf(plain)}`;
     const s = await site(t, 1, { ledger: url });
     const node = await serve(t, s.dir);
 
