@@ -16,7 +16,8 @@ export interface PrivateFileOptions {
 /** Permission bits are a POSIX idea: on Windows, access is the ACLs' business. */
 const POSIX = process.platform !== 'win32';
 
-const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+/** A file's permission bits as people write them: "0600". */
+export const modeText = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 
 /** Refuses a file with any group or other permission bit (or, with `owner`, someone else's). */
 export function assertPrivateFile(
@@ -37,8 +38,8 @@ export function assertPrivateFile(
   if ((stats.mode & 0o077) !== 0) {
     throw new AirlockError(
       'KEY_FILE_EXPOSED',
-      `The ${what} ${path} is open to other users (mode ${octal(stats.mode)}); only its owner may read it: run \`chmod 600 ${path}\`.`,
-      { path, mode: octal(stats.mode) },
+      `The ${what} ${path} is open to other users (mode ${modeText(stats.mode)}); only its owner may read it: run \`chmod 600 ${path}\`.`,
+      { path, mode: modeText(stats.mode) },
     );
   }
 }
@@ -50,8 +51,8 @@ export async function assertPrivateDirectory(dir: string, what: string): Promise
   if (stats === undefined || (stats.mode & 0o022) === 0) return; // a missing one is the caller's
   throw new AirlockError(
     'KEY_FILE_EXPOSED',
-    `The ${what} ${dir} can be written by other users (mode ${octal(stats.mode)}), who could replace the keys in it: run \`chmod go-w ${dir}\`.`,
-    { path: dir, mode: octal(stats.mode) },
+    `The ${what} ${dir} can be written by other users (mode ${modeText(stats.mode)}), who could replace the keys in it: run \`chmod go-w ${dir}\`.`,
+    { path: dir, mode: modeText(stats.mode) },
   );
 }
 

@@ -30,8 +30,6 @@ export function classifyEntry(path: string): EntryKind {
   return 'file';
 }
 
-export const modeText = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
-
 export interface Seen {
   readonly ino: number;
   readonly size: number;

@@ -18,7 +18,8 @@ import {
   MANIFEST_NAME,
   manifestText,
 } from './backup-manifest.ts';
-import { copyOpenFile, modeText, openRegular, readFully, type Seen, walk } from './backup-files.ts';
+import { modeText } from '../node/private-file.ts';
+import { copyOpenFile, openRegular, readFully, type Seen, walk } from './backup-files.ts';
 import {
   type CopiedFile,
   type CopiedTail,

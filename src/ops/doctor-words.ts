@@ -1,10 +1,9 @@
-// The words of airlock doctor's findings: a finding of each status, dates, days and modes, and a
+// The words of airlock doctor's findings: a finding of each status, dates and days, and a
 // fact that could not be read as its problem.
 
 import type { CheckName, Finding } from './doctor-facts.ts';
 
 export { dateOf as date } from '../core/dates.ts';
-export const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
 export const days = (seconds: number) => {
   const n = Math.max(0, Math.round(seconds / 86400));
   return `${n} day${n === 1 ? '' : 's'}`;

@@ -6,7 +6,8 @@ import { DATA_FORMAT } from '../appliance/data-format.ts';
 import { databaseFinding, databaseRead, rowsFinding } from './doctor-database.ts';
 import type { DoctorFacts, Finding } from './doctor-facts.ts';
 import { certificateFinding, clockFinding, revocationFinding, tlsFinding } from './doctor-time.ts';
-import { fail, octal, ok, warn } from './doctor-words.ts';
+import { modeText } from '../node/private-file.ts';
+import { fail, ok, warn } from './doctor-words.ts';
 import { isPrivatePath } from './private-paths.ts';
 
 export type { CheckName, DoctorFacts, Finding, PathFacts, Status } from './doctor-facts.ts';
@@ -67,7 +68,7 @@ function permissionFindings(f: DoctorFacts): Finding[] {
         findings.push(
           fail(
             'permissions',
-            `${full(p.path)} can be written by other users (mode ${octal(p.mode)}), who could replace the keys in it.`,
+            `${full(p.path)} can be written by other users (mode ${modeText(p.mode)}), who could replace the keys in it.`,
             `chmod go-w ${full(p.path)}`,
           ),
         );
@@ -75,7 +76,7 @@ function permissionFindings(f: DoctorFacts): Finding[] {
         findings.push(
           warn(
             'permissions',
-            `other users can enter and list ${f.dir} (mode ${octal(p.mode)}).`,
+            `other users can enter and list ${f.dir} (mode ${modeText(p.mode)}).`,
             `chmod 700 ${f.dir}`,
           ),
         );
@@ -84,7 +85,7 @@ function permissionFindings(f: DoctorFacts): Finding[] {
       findings.push(
         fail(
           'permissions',
-          `${full(p.path)} is open to other users (mode ${octal(p.mode)}); only its owner may read it.`,
+          `${full(p.path)} is open to other users (mode ${modeText(p.mode)}); only its owner may read it.`,
           `chmod 600 ${full(p.path)}`,
         ),
       );
