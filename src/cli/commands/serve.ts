@@ -19,6 +19,7 @@ import { DEFAULT_PORT, parseServeConfig, type ServeConfig } from '../../http/con
 import { DEFAULT_RATE_LIMIT } from '../../http/rate-limit.ts';
 import { canonicalHost } from '../../node/tls-certificate.ts';
 import { runAppliance } from '../../http/run.ts';
+import { EXPIRY_WARNING_SECONDS } from '../../ops/doctor-time.ts';
 import { DATA_OPTION } from '../appliance-session.ts';
 import type { ParsedArgs } from '../args.ts';
 import type { Command, CommandGroup } from '../command.ts';
@@ -27,9 +28,6 @@ import type { CliContext } from '../context.ts';
 import { outcome } from '../output.ts';
 import { tlsData, tlsLines } from './appliance-tls.ts';
 import { createFirstAdmin } from './user.ts';
-
-/** Warn this long before the certificate expires. */
-const EXPIRY_WARNING_SECONDS = 30 * 86400;
 
 /** First start of `npm start`: a demo appliance, its certificate, a console admin and an admin token. */
 async function initDemo(dir: string, config: ServeConfig, ctx: CliContext): Promise<string[]> {
