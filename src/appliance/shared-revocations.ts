@@ -104,7 +104,7 @@ export async function openSharedRevocationStore(
     try {
       await load();
     } catch (error) {
-      throw error instanceof AirlockError ? error : refused(error);
+      throw refused(error); // an AirlockError (damage, too large) as it is
     }
   });
 
@@ -185,7 +185,7 @@ export async function copyRevocationsToDatabase(
   try {
     await migrate(pool, pgNames(options.schema ?? DEFAULT_SCHEMA));
   } catch (error) {
-    throw error instanceof AirlockError ? error : databaseRefusal(label, error, { reading: true });
+    throw databaseRefusal(label, error, { reading: true });
   } finally {
     await pool.end().catch(() => undefined);
   }
