@@ -34,6 +34,7 @@ import {
 } from '../../src/sdk/index.ts';
 import { openVendor } from '../../src/vendor/vendor-dir.ts';
 import { clusterForFile } from '../helpers/cluster-for-file.ts';
+import { databaseOf } from '../helpers/postgres.ts';
 import { cli } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -44,7 +45,7 @@ const FIXTURE = resolve(import.meta.dirname, 'fixtures/format-1.tar');
 const cluster = clusterForFile();
 
 type Finding = { check: string; status: string; message: string };
-const labelOf = (url: string) => `127.0.0.1:${cluster().port}/${new URL(url).pathname.slice(1)}`;
+const labelOf = (url: string) => `127.0.0.1:${cluster().port}/${databaseOf(url)}`;
 
 async function tempRoot(t: ExecutionContext): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'airlock-pg-ops-'));
@@ -291,7 +292,7 @@ test.serial(
   'a database put back from an older pg_dump: mark-restored moves the counters past what was lost',
   async (t) => {
     const node = await pgNode(t); // activations 1 and 2
-    const database = new URL(node.url).pathname.slice(1);
+    const database = databaseOf(node.url);
     const dump = join(node.root, 'ledger.dump');
     await run('pg_dump', ['-Fc', '-f', dump, node.url]);
     const lost = await node.activate('m3', 'm4', 'm5'); // handed out, then lost with the database
@@ -373,7 +374,7 @@ test.serial('doctor checks the database, its schema and rows instead of the jour
   t.regex(held.message, /^the vendor's revocation bundle 4 is current until /);
 
   // Damage in a row: the quick check finds it.
-  const database = new URL(node.url).pathname.slice(1);
+  const database = databaseOf(node.url);
   await cluster().query(
     `SET session_replication_role = replica; UPDATE airlock.ledger_records SET line = replace(line, '"type":"', '"type":"x') WHERE seq = (SELECT max(seq) FROM airlock.ledger_records)`,
     database,
